@@ -1,0 +1,58 @@
+/* util.h - small helpers every module uses: a bounded growable buffer, checked
+ * number parsing, and wiping memory that held a secret.
+ *
+ * Ownership: a struct strbuf owns its data; strbuf_free() (or strbuf_wipe())
+ * releases it. Functions here never exit and never print. */
+#ifndef ECS_UTIL_H
+#define ECS_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A NUL-terminated growable byte buffer with a hard size limit. Once an append
+ * fails (out of memory or over the limit) the buffer is marked failed and every
+ * later append fails too, so callers may check once at the end. */
+struct strbuf {
+	char *data;   /* NUL-terminated when non-NULL */
+	size_t len;   /* bytes used, without the NUL */
+	size_t cap;   /* bytes allocated */
+	size_t limit; /* most bytes (without NUL) it may hold; 0 = SIZE_MAX/2 */
+	bool failed;  /* an append failed */
+	bool over;    /* ... because the limit was reached */
+};
+
+void strbuf_init(struct strbuf *b, size_t limit);
+int strbuf_append(struct strbuf *b, const char *s, size_t n);
+int strbuf_puts(struct strbuf *b, const char *s);
+int strbuf_putc(struct strbuf *b, char c);
+int strbuf_printf(struct strbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int strbuf_vprintf(struct strbuf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+/* Empty the buffer, keep the allocation. */
+void strbuf_reset(struct strbuf *b);
+/* Hand the string to the caller (who frees it) and leave the buffer empty.
+ * Returns an empty allocated string for an empty buffer, NULL on failure. */
+char *strbuf_release(struct strbuf *b);
+void strbuf_free(struct strbuf *b);
+/* Free after overwriting every allocated byte: for buffers that held secrets. */
+void strbuf_wipe(struct strbuf *b);
+
+/* Overwrite memory in a way the compiler may not optimise away. */
+void secure_wipe(void *p, size_t n);
+/* Wipe a NUL-terminated string and free it; NULL is fine. */
+void free_secret(char *s);
+
+/* strdup that treats NULL as NULL. Returns NULL on allocation failure too:
+ * callers that pass non-NULL must check. */
+char *dup_or_null(const char *s);
+
+/* Parse a whole decimal integer in [min, max]; no sign games, no trailing text,
+ * no leading spaces. Returns 0 on success, -1 otherwise. */
+int parse_long_long(const char *s, long long min, long long max, long long *out);
+
+/* Case-insensitive ASCII comparison, independent of the locale. */
+int ascii_casecmp(const char *a, const char *b);
+
+#endif
