@@ -1,0 +1,48 @@
+/* api.h - the two ECS API actions, as signed requests with retries.
+ *
+ * Builds each request (common parameters, a fresh nonce and timestamp),
+ * signs it (RPC signature v1, HMAC-SHA1), sends it over the run's one
+ * connection, retries what is worth retrying inside the deadline, and turns
+ * error bodies into faults that carry the API's Code, Message and RequestId.
+ *
+ * Ownership: struct api_client borrows everything it points to; the caller
+ * keeps the credentials, the HTTP client and the trace buffer alive. */
+#ifndef ECS_API_H
+#define ECS_API_H
+
+#include <stdbool.h>
+
+#include "credentials.h"
+#include "decode.h"
+#include "fault.h"
+#include "http.h"
+#include "util.h"
+
+#define API_VERSION "2014-05-26"
+#define API_PAGE_SIZE "50" /* the documented maximum: fewest requests */
+#define API_MAX_ATTEMPTS 5
+
+struct api_client {
+	struct http_client *http;
+	const char *endpoint;
+	const char *region;
+	const struct credentials *creds;
+	double deadline;       /* CLOCK_MONOTONIC seconds (http_now()) */
+	int verbosity;
+	struct strbuf *trace;  /* -vv / -vvv lines are appended here; may be NULL */
+	unsigned requests;     /* requests sent, retries included */
+	unsigned retries;
+};
+
+int api_describe_invocation(struct api_client *api, const char *invoke_id, struct invocation *out,
+			    struct fault *f);
+/* One page of DescribeInvocationResults for invoke_id; next_token NULL for
+ * the first page; with_history asks for every run (IncludeHistory=true). */
+int api_results_page(struct api_client *api, const char *invoke_id, bool with_history,
+		     const char *next_token, struct record_page *out, struct fault *f);
+
+/* Exposed for tests: what a SignatureDoesNotMatch answer means, comparing
+ * the server's string-to-sign (in its Message) with ours. */
+const char *api_signature_verdict(const char *message, const char *our_string_to_sign);
+
+#endif

@@ -1,0 +1,269 @@
+/* check.c - see check.h. */
+#include "config.h"
+
+#include "check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Paging guard: 10,000 records of history at 50 a page, with room to spare.
+ * A server that keeps handing out tokens beyond this is not to be trusted. */
+#define MAX_PAGES 1000
+
+static int by_instance_id(const void *a, const void *b)
+{
+	const struct record *x = a, *y = b;
+
+	return strcmp(x->instance_id, y->instance_id);
+}
+
+/* Move the records of page onto the end of r->instances. */
+static int take_page(struct check_result *r, struct record_page *page, size_t *cap,
+		     struct fault *f)
+{
+	if (page->count > *cap - r->count) {
+		size_t want = *cap ? *cap : 64;
+		struct record *grown;
+
+		while (want - r->count < page->count)
+			want *= 2;
+		grown = realloc(r->instances, want * sizeof(*grown));
+		if (grown == NULL) {
+			fault_set(f, FAULT_NOMEM, "out of memory while reading instances");
+			return -1;
+		}
+		r->instances = grown;
+		*cap = want;
+	}
+	memcpy(r->instances + r->count, page->records, page->count * sizeof(*page->records));
+	r->count += page->count;
+	/* The records now belong to r; free only the page's own array. */
+	free(page->records);
+	page->records = NULL;
+	page->count = 0;
+	return 0;
+}
+
+static int normalise(const struct record *rec, const struct exit_codes *ok, enum run_state *state,
+		     struct fault *f)
+{
+	struct run_status run = {
+		.invocation_status = rec->invocation_status,
+		.legacy_status = rec->legacy_status,
+		.has_exit_code = rec->has_exit_code,
+		.exit_code = rec->exit_code,
+		.error_code = rec->error_code,
+	};
+
+	if (status_normalise(&run, ok, state) == 0)
+		return 0;
+	if ((rec->invocation_status == NULL || !*rec->invocation_status) &&
+	    (rec->legacy_status == NULL || !*rec->legacy_status))
+		fault_set(f, FAULT_STATUS, "instance %s has no status at all: cannot judge it",
+			  rec->instance_id);
+	else
+		fault_set(f, FAULT_STATUS,
+			  "instance %s has status '%.60s', which this plugin does not know: cannot judge it",
+			  rec->instance_id,
+			  rec->invocation_status && *rec->invocation_status ? rec->invocation_status
+									    : rec->legacy_status);
+	return -1;
+}
+
+int check_judge(struct check_result *r, const struct exit_codes *ok_codes, struct fault *f)
+{
+	memset(r->counts, 0, sizeof(r->counts));
+	if (r->count == 0) {
+		fault_set(f, FAULT_STATUS, "invocation %s has no instances: nothing to judge",
+			  r->inv.invoke_id ? r->inv.invoke_id : "?");
+		return -1;
+	}
+	qsort(r->instances, r->count, sizeof(*r->instances), by_instance_id);
+	for (size_t i = 0; i < r->count; i++) {
+		if (i > 0 && strcmp(r->instances[i - 1].instance_id, r->instances[i].instance_id) == 0) {
+			fault_set(f, FAULT_SHAPE, "the API listed instance %s twice",
+				  r->instances[i].instance_id);
+			return -1;
+		}
+		if (normalise(&r->instances[i], ok_codes, &r->instances[i].state, f) != 0)
+			return -1;
+		r->counts[r->instances[i].state]++;
+	}
+	r->aggregate = status_aggregate(r->counts);
+	return 0;
+}
+
+/* For a periodic invocation, replace each instance whose newest run is still
+ * in progress by its latest completed run, reading history newest first and
+ * no further than needed. */
+static int judge_from_history(struct api_client *api, const struct options *opts,
+			      struct check_result *r, struct fault *f)
+{
+	size_t waiting = r->counts[RUN_RUNNING];
+	char *token = NULL;
+	int rc = -1;
+
+	r->history_read = true;
+	for (unsigned page_no = 0; waiting > 0; page_no++) {
+		struct record_page page;
+
+		if (page_no >= MAX_PAGES) {
+			fault_set(f, FAULT_SHAPE, "the API kept paging past %d pages of history",
+				  MAX_PAGES);
+			goto done;
+		}
+		if (api_results_page(api, opts->invoke_id, true, token, &page, f) != 0)
+			goto done;
+		r->pages++;
+		for (size_t i = 0; i < page.count && waiting > 0; i++) {
+			struct record *run = &page.records[i], *inst;
+			enum run_state state;
+
+			inst = bsearch(run, r->instances, r->count, sizeof(*r->instances),
+				       by_instance_id);
+			if (inst == NULL || inst->state != RUN_RUNNING)
+				continue; /* already judged, or not an instance we know */
+			if (normalise(run, &opts->ok_codes, &state, f) != 0) {
+				record_page_free(&page);
+				goto done;
+			}
+			if (state == RUN_RUNNING)
+				continue;
+			record_free(inst);
+			*inst = *run;
+			inst->state = state;
+			memset(run, 0, sizeof(*run)); /* moved */
+			waiting--;
+		}
+		free(token);
+		token = NULL;
+		if (page.next_token != NULL && page.next_token[0] != '\0') {
+			token = page.next_token;
+			page.next_token = NULL;
+		}
+		record_page_free(&page);
+		if (token == NULL)
+			break;
+	}
+	memset(r->counts, 0, sizeof(r->counts));
+	for (size_t i = 0; i < r->count; i++)
+		r->counts[r->instances[i].state]++;
+	r->aggregate = status_aggregate(r->counts);
+	rc = 0;
+done:
+	free(token);
+	return rc;
+}
+
+int check_run(struct api_client *api, const struct options *opts, struct check_result *out,
+	      struct fault *f)
+{
+	struct check_result r = { 0 };
+	char *token = NULL;
+	size_t cap = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (api_describe_invocation(api, opts->invoke_id, &r.inv, f) != 0) {
+		/* The API's other way of saying "no such invocation". */
+		if (strcmp(f->code, "InvalidInvokeId.NotFound") != 0)
+			goto done;
+		fault_clear(f);
+		r.inv.found = false;
+	}
+	if (!r.inv.found) {
+		r.aggregate = AGG_NOT_FOUND;
+		rc = 0;
+		goto done;
+	}
+	r.periodic = status_repeat_is_periodic(r.inv.repeat_mode);
+
+	/* Every instance, from the paged action: its list is complete where the
+	 * list nested in DescribeInvocations is not documented to be. */
+	for (unsigned page_no = 0;; page_no++) {
+		struct record_page page;
+		int taken;
+
+		if (page_no >= MAX_PAGES) {
+			fault_set(f, FAULT_SHAPE, "the API kept paging past %d pages", MAX_PAGES);
+			goto done;
+		}
+		if (api_results_page(api, opts->invoke_id, false, token, &page, f) != 0)
+			goto done;
+		r.pages++;
+		free(token);
+		token = NULL;
+		if (page.next_token != NULL && page.next_token[0] != '\0') {
+			token = page.next_token;
+			page.next_token = NULL;
+		}
+		taken = take_page(&r, &page, &cap, f);
+		record_page_free(&page);
+		if (taken != 0)
+			goto done;
+		if (token == NULL)
+			break;
+	}
+	if (check_judge(&r, &opts->ok_codes, f) != 0)
+		goto done;
+	if (r.periodic && r.counts[RUN_RUNNING] > 0 && status_repeat_has_history(r.inv.repeat_mode) &&
+	    judge_from_history(api, opts, &r, f) != 0)
+		goto done;
+	rc = 0;
+done:
+	free(token);
+	if (rc == 0)
+		*out = r;
+	else
+		check_result_free(&r);
+	return rc;
+}
+
+void check_result_free(struct check_result *r)
+{
+	for (size_t i = 0; i < r->count; i++)
+		record_free(&r->instances[i]);
+	free(r->instances);
+	invocation_free(&r->inv);
+	memset(r, 0, sizeof(*r));
+}
+
+unsigned long check_metric(const struct check_result *r, enum metric m)
+{
+	switch (m) {
+	case METRIC_TOTAL: return (unsigned long)r->count;
+	case METRIC_RUNNING: return r->counts[RUN_RUNNING];
+	case METRIC_FINISHED: return r->counts[RUN_FINISHED];
+	case METRIC_FAILED: return r->counts[RUN_FAILED];
+	case METRIC_STOPPED: return r->counts[RUN_STOPPED];
+	case METRIC_COUNT: break;
+	}
+	return 0;
+}
+
+enum plugin_state check_state(const struct check_result *r, const struct options *opts,
+			      enum metric *breached)
+{
+	enum plugin_state state = opts->map.of[r->aggregate];
+
+	*breached = METRIC_COUNT;
+	/* Counts of an invocation that is not there mean nothing. */
+	if (r->aggregate == AGG_NOT_FOUND)
+		return state;
+	for (int m = 0; m < METRIC_COUNT; m++) {
+		double v = (double)check_metric(r, (enum metric)m);
+		enum plugin_state t = STATE_OK;
+
+		if (range_alerts(&opts->crit[m], v))
+			t = STATE_CRITICAL;
+		else if (range_alerts(&opts->warn[m], v))
+			t = STATE_WARNING;
+		if (t != STATE_OK && state_worst(state, t) == t && t != state) {
+			state = t;
+			*breached = (enum metric)m;
+		} else if (t != STATE_OK && *breached == METRIC_COUNT && t == state) {
+			*breached = (enum metric)m;
+		}
+	}
+	return state;
+}

@@ -1,0 +1,46 @@
+/* check.h - judging one invocation: read it through the API, normalise each
+ * instance (or, for periodic invocations, its latest completed run), count,
+ * aggregate, and combine with the thresholds into the plugin state.
+ *
+ * Ownership: check_run() fills a struct check_result that check_result_free()
+ * releases; on failure it is left empty. */
+#ifndef ECS_CHECK_H
+#define ECS_CHECK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "api.h"
+#include "decode.h"
+#include "options.h"
+#include "status.h"
+
+struct check_result {
+	struct invocation inv;
+	struct record *instances; /* one judged record per instance, sorted by id */
+	size_t count;
+	unsigned long counts[RUN_STATE_COUNT];
+	enum aggregate aggregate;
+	bool periodic;
+	bool history_read;        /* DescribeInvocationResults IncludeHistory was used */
+	unsigned pages;           /* DescribeInvocationResults pages read */
+};
+
+int check_run(struct api_client *api, const struct options *opts, struct check_result *out,
+	      struct fault *f);
+void check_result_free(struct check_result *r);
+
+/* Judge already-read records (sorts them by instance id): normalise each,
+ * count, aggregate. Pure; exposed for tests. */
+int check_judge(struct check_result *r, const struct exit_codes *ok_codes, struct fault *f);
+
+/* The final state: the worst of the mapped aggregate state and every
+ * threshold's state. *breached gets the first metric whose threshold set the
+ * state (METRIC_COUNT when none). Pure. */
+enum plugin_state check_state(const struct check_result *r, const struct options *opts,
+			      enum metric *breached);
+
+/* The value of a metric for r. */
+unsigned long check_metric(const struct check_result *r, enum metric m);
+
+#endif

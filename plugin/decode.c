@@ -1,0 +1,344 @@
+/* decode.c - see decode.h. Jansson does the parsing; this file checks that
+ * what was parsed has the documented shape, field by field. */
+#include "config.h"
+
+#include "decode.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+
+/* A field path for messages, e.g. "Invocation.InvocationResults.InvocationResult[3]". */
+#define PATH_SIZE 160
+
+static const char *json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a fractional number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "something else";
+}
+
+static int shape_fault(struct fault *f, const char *path, const char *key, const char *want,
+		       const json_t *got)
+{
+	fault_set(f, FAULT_SHAPE,
+		  "the API response does not have the documented shape: %s%s%s is %s, not %s", path,
+		  *path ? "." : "", key, json_kind(got), want);
+	return -1;
+}
+
+static int nomem(struct fault *f)
+{
+	fault_set(f, FAULT_NOMEM, "out of memory while reading the API response");
+	return -1;
+}
+
+/* Optional string: absent or null leaves *out NULL. */
+static int get_string(const json_t *obj, const char *key, const char *path, char **out,
+		      struct fault *f)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return shape_fault(f, path, key, "a string", v);
+	/* Strings with NUL bytes cannot be printed or compared safely. */
+	if (strlen(json_string_value(v)) != json_string_length(v)) {
+		fault_set(f, FAULT_SHAPE, "the API response has a NUL character in %s.%s", path, key);
+		return -1;
+	}
+	*out = strdup(json_string_value(v));
+	return *out ? 0 : nomem(f);
+}
+
+/* Optional integer. */
+static int get_integer(const json_t *obj, const char *key, const char *path, bool *has,
+		       long long *out, struct fault *f)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	*has = false;
+	*out = 0;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_integer(v))
+		return shape_fault(f, path, key, "an integer", v);
+	*has = true;
+	*out = (long long)json_integer_value(v);
+	return 0;
+}
+
+/* Optional object or array member of the given type; absent/null gives NULL. */
+static int get_container(const json_t *obj, const char *key, const char *path, json_type type,
+			 const json_t **out, struct fault *f)
+{
+	const json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_typeof(v) != type)
+		return shape_fault(f, path, key, type == JSON_OBJECT ? "an object" : "an array", v);
+	*out = v;
+	return 0;
+}
+
+static json_t *parse(const char *body, size_t len, struct fault *f)
+{
+	json_error_t err;
+	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+
+	if (root == NULL) {
+		if (len == 0)
+			fault_set(f, FAULT_JSON, "the API sent an empty response body");
+		else
+			fault_set(f, FAULT_JSON,
+				  "the API response is not valid JSON (%s, at byte %d of %zu)", err.text,
+				  err.position, len);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		fault_set(f, FAULT_SHAPE, "the API response is %s, not a JSON object",
+			  json_kind(root));
+		json_decref(root);
+		return NULL;
+	}
+	return root;
+}
+
+int decode_invocations(const char *body, size_t len, const char *invoke_id, struct invocation *out,
+		       struct fault *f)
+{
+	struct invocation inv = { 0 };
+	const json_t *invocations, *list, *entry = NULL, *instances, *instance_list;
+	json_t *root;
+	size_t i;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	root = parse(body, len, f);
+	if (root == NULL)
+		return -1;
+	if (get_container(root, "Invocations", "", JSON_OBJECT, &invocations, f) != 0)
+		goto done;
+	if (invocations == NULL) {
+		fault_set(f, FAULT_SHAPE,
+			  "the API response has no Invocations object: not a DescribeInvocations answer");
+		goto done;
+	}
+	if (get_container(invocations, "Invocation", "Invocations", JSON_ARRAY, &list, f) != 0)
+		goto done;
+	for (i = 0; list != NULL && i < json_array_size(list); i++) {
+		const json_t *candidate = json_array_get(list, i);
+		const json_t *id;
+
+		if (!json_is_object(candidate)) {
+			shape_fault(f, "Invocations", "Invocation[]", "an object", candidate);
+			goto done;
+		}
+		id = json_object_get(candidate, "InvokeId");
+		if (json_is_string(id) && strcmp(json_string_value(id), invoke_id) == 0) {
+			entry = candidate;
+			break;
+		}
+	}
+	if (entry == NULL) {
+		if (list != NULL && json_array_size(list) > 0) {
+			fault_set(f, FAULT_SHAPE,
+				  "the API answered with other invocations than %s: it ignored the InvokeId filter",
+				  invoke_id);
+			goto done;
+		}
+		rc = 0; /* the API's way of saying "no such invocation" */
+		goto done;
+	}
+
+	inv.found = true;
+	if (get_string(entry, "InvokeId", "Invocation", &inv.invoke_id, f) != 0 ||
+	    get_string(entry, "CommandName", "Invocation", &inv.command_name, f) != 0 ||
+	    get_string(entry, "RepeatMode", "Invocation", &inv.repeat_mode, f) != 0 ||
+	    get_string(entry, "Frequency", "Invocation", &inv.frequency, f) != 0 ||
+	    get_string(entry, "InvocationStatus", "Invocation", &inv.invocation_status, f) != 0 ||
+	    get_string(entry, "InvokeStatus", "Invocation", &inv.invoke_status, f) != 0 ||
+	    get_string(entry, "CreationTime", "Invocation", &inv.creation_time, f) != 0)
+		goto done;
+	if (get_container(entry, "InvokeInstances", "Invocation", JSON_OBJECT, &instances, f) != 0)
+		goto done;
+	if (instances != NULL) {
+		if (get_container(instances, "InvokeInstance", "Invocation.InvokeInstances",
+				  JSON_ARRAY, &instance_list, f) != 0)
+			goto done;
+		inv.listed_instances = instance_list ? json_array_size(instance_list) : 0;
+	}
+	rc = 0;
+done:
+	if (rc == 0)
+		*out = inv;
+	else
+		invocation_free(&inv);
+	json_decref(root);
+	return rc;
+}
+
+static int decode_record(const json_t *obj, const char *path, struct record *rec, struct fault *f)
+{
+	bool has;
+
+	memset(rec, 0, sizeof(*rec));
+	if (!json_is_object(obj)) {
+		fault_set(f, FAULT_SHAPE,
+			  "the API response does not have the documented shape: %s is %s, not an object",
+			  path, json_kind(obj));
+		return -1;
+	}
+	if (get_string(obj, "InstanceId", path, &rec->instance_id, f) != 0 ||
+	    get_string(obj, "InvocationStatus", path, &rec->invocation_status, f) != 0 ||
+	    get_string(obj, "InvokeRecordStatus", path, &rec->legacy_status, f) != 0 ||
+	    get_string(obj, "ErrorCode", path, &rec->error_code, f) != 0 ||
+	    get_string(obj, "ErrorInfo", path, &rec->error_info, f) != 0 ||
+	    get_string(obj, "StartTime", path, &rec->start_time, f) != 0 ||
+	    get_string(obj, "FinishedTime", path, &rec->finished_time, f) != 0 ||
+	    get_integer(obj, "ExitCode", path, &rec->has_exit_code, &rec->exit_code, f) != 0 ||
+	    get_integer(obj, "Repeats", path, &has, &rec->repeats, f) != 0 ||
+	    get_integer(obj, "Dropped", path, &has, &rec->dropped, f) != 0)
+		goto fail;
+	if (rec->instance_id == NULL || rec->instance_id[0] == '\0') {
+		fault_set(f, FAULT_SHAPE, "the API response has a record without InstanceId (%s)",
+			  path);
+		goto fail;
+	}
+	rec->state = RUN_RUNNING;
+	return 0;
+fail:
+	record_free(rec);
+	return -1;
+}
+
+int decode_results(const char *body, size_t len, struct record_page *out, struct fault *f)
+{
+	struct record_page page = { 0 };
+	const json_t *invocation, *results, *list;
+	json_t *root;
+	size_t i, n;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	root = parse(body, len, f);
+	if (root == NULL)
+		return -1;
+	if (get_container(root, "Invocation", "", JSON_OBJECT, &invocation, f) != 0)
+		goto done;
+	if (invocation == NULL) {
+		fault_set(f, FAULT_SHAPE,
+			  "the API response has no Invocation object: not a DescribeInvocationResults answer");
+		goto done;
+	}
+	if (get_string(invocation, "NextToken", "Invocation", &page.next_token, f) != 0 ||
+	    get_container(invocation, "InvocationResults", "Invocation", JSON_OBJECT, &results,
+			  f) != 0)
+		goto done;
+	list = NULL;
+	if (results != NULL &&
+	    get_container(results, "InvocationResult", "Invocation.InvocationResults", JSON_ARRAY,
+			  &list, f) != 0)
+		goto done;
+	n = list ? json_array_size(list) : 0;
+	if (n > 0) {
+		page.records = calloc(n, sizeof(*page.records));
+		if (page.records == NULL) {
+			nomem(f);
+			goto done;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		char path[PATH_SIZE];
+
+		snprintf(path, sizeof(path), "Invocation.InvocationResults.InvocationResult[%zu]", i);
+		if (decode_record(json_array_get(list, i), path, &page.records[i], f) != 0)
+			goto done;
+		page.count++;
+	}
+	rc = 0;
+done:
+	if (rc == 0)
+		*out = page;
+	else
+		record_page_free(&page);
+	json_decref(root);
+	return rc;
+}
+
+int decode_error(const char *body, size_t len, struct api_error *out)
+{
+	struct fault ignored;
+	json_t *root;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	root = json_loadb(body, len, 0, NULL);
+	if (root == NULL)
+		return -1;
+	if (json_is_object(root) && get_string(root, "Code", "", &out->code, &ignored) == 0 &&
+	    out->code != NULL && out->code[0] != '\0' &&
+	    get_string(root, "Message", "", &out->message, &ignored) == 0 &&
+	    get_string(root, "RequestId", "", &out->request_id, &ignored) == 0)
+		rc = 0;
+	if (rc != 0)
+		api_error_free(out);
+	json_decref(root);
+	return rc;
+}
+
+void invocation_free(struct invocation *inv)
+{
+	free(inv->invoke_id);
+	free(inv->command_name);
+	free(inv->repeat_mode);
+	free(inv->frequency);
+	free(inv->invocation_status);
+	free(inv->invoke_status);
+	free(inv->creation_time);
+	memset(inv, 0, sizeof(*inv));
+}
+
+void record_free(struct record *rec)
+{
+	free(rec->instance_id);
+	free(rec->invocation_status);
+	free(rec->legacy_status);
+	free(rec->error_code);
+	free(rec->error_info);
+	free(rec->start_time);
+	free(rec->finished_time);
+	memset(rec, 0, sizeof(*rec));
+}
+
+void record_page_free(struct record_page *page)
+{
+	for (size_t i = 0; i < page->count; i++)
+		record_free(&page->records[i]);
+	free(page->records);
+	free(page->next_token);
+	memset(page, 0, sizeof(*page));
+}
+
+void api_error_free(struct api_error *err)
+{
+	free(err->code);
+	free(err->message);
+	free(err->request_id);
+	memset(err, 0, sizeof(*err));
+}

@@ -1,0 +1,77 @@
+/* decode.h - turning API response bodies into the plugin's records, strictly.
+ *
+ * The API documents every field as optional; what is present must have the
+ * documented type, or the response is refused (FAULT_SHAPE naming the field):
+ * a plugin that guesses at a malformed answer can report a false OK.
+ *
+ * Ownership: each decode_* function fills a caller-provided struct whose
+ * strings it allocates; the matching *_free() releases them. On failure the
+ * struct is left empty (nothing to free, freeing is still safe). */
+#ifndef ECS_DECODE_H
+#define ECS_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "fault.h"
+#include "status.h"
+
+/* The invocation as DescribeInvocations reports it. */
+struct invocation {
+	bool found;               /* false: the API returned no such invocation */
+	char *invoke_id;
+	char *command_name;
+	char *repeat_mode;        /* Once, Period, NextRebootOnly, EveryReboot, DryRun */
+	char *frequency;
+	char *invocation_status;  /* recommended overall status */
+	char *invoke_status;      /* legacy overall status */
+	char *creation_time;
+	size_t listed_instances;  /* InvokeInstances.InvokeInstance entries */
+};
+
+/* One instance, or one run of a periodic invocation, as
+ * DescribeInvocationResults reports it. */
+struct record {
+	char *instance_id;
+	char *invocation_status;   /* InvocationStatus */
+	char *legacy_status;       /* InvokeRecordStatus */
+	bool has_exit_code;
+	long long exit_code;
+	char *error_code;
+	char *error_info;
+	char *start_time;
+	char *finished_time;
+	long long repeats;
+	long long dropped;
+	/* Filled by the checker, not by decoding. */
+	enum run_state state;
+};
+
+/* One page of DescribeInvocationResults. */
+struct record_page {
+	struct record *records;
+	size_t count;
+	char *next_token;          /* NULL or "" on the last page */
+};
+
+/* An API error body: {"RequestId","HostId","Code","Message","Recommend"}. */
+struct api_error {
+	char *code;
+	char *message;
+	char *request_id;
+};
+
+/* invoke_id: the id asked for; an entry with another id is a wrong answer. */
+int decode_invocations(const char *body, size_t len, const char *invoke_id, struct invocation *out,
+		       struct fault *f);
+int decode_results(const char *body, size_t len, struct record_page *out, struct fault *f);
+/* Returns 0 when the body is an error document with a Code, -1 otherwise
+ * (then out is empty). Never fails loudly: error bodies are best effort. */
+int decode_error(const char *body, size_t len, struct api_error *out);
+
+void invocation_free(struct invocation *inv);
+void record_free(struct record *rec);
+void record_page_free(struct record_page *page);
+void api_error_free(struct api_error *err);
+
+#endif

@@ -1,0 +1,280 @@
+/* http.c - see http.h. */
+#include "config.h"
+
+#include "http.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+struct http_client {
+	CURL *curl;
+	char *cacert;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+double http_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void http_response_init(struct http_response *resp)
+{
+	resp->status = 0;
+	strbuf_init(&resp->body, HTTP_MAX_RESPONSE);
+	resp->date[0] = '\0';
+	resp->retry_after_ms = -1;
+}
+
+void http_response_free(struct http_response *resp)
+{
+	strbuf_free(&resp->body);
+	http_response_init(resp);
+}
+
+int http_client_new(struct http_client **out, const char *cacert, struct fault *f)
+{
+	struct http_client *c;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (c == NULL)
+		goto nomem;
+	if (cacert != NULL) {
+		c->cacert = strdup(cacert);
+		if (c->cacert == NULL)
+			goto nomem;
+	}
+	c->curl = curl_easy_init();
+	if (c->curl == NULL) {
+		fault_set(f, FAULT_INTERNAL, "cannot start libcurl");
+		http_client_free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+nomem:
+	fault_set(f, FAULT_NOMEM, "out of memory");
+	http_client_free(c);
+	return -1;
+}
+
+void http_client_free(struct http_client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->curl)
+		curl_easy_cleanup(c->curl);
+	free(c->cacert);
+	free(c);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata)
+{
+	struct http_response *resp = userdata;
+	size_t n = size * nmemb;
+
+	/* Returning less than n aborts the transfer: that is how the size cap
+	 * stops a server that sends too much. */
+	if (strbuf_append(&resp->body, data, n) != 0)
+		return 0;
+	return n;
+}
+
+/* Header value if line is "name: value", trimmed into out. */
+static bool header_value(const char *line, size_t len, const char *name, char *out, size_t outsz)
+{
+	size_t nlen = strlen(name), i, j;
+
+	if (len <= nlen || strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+		return false;
+	i = nlen + 1;
+	while (i < len && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	j = len;
+	while (j > i && (line[j - 1] == '\r' || line[j - 1] == '\n' || line[j - 1] == ' '))
+		j--;
+	if (j - i >= outsz)
+		j = i + outsz - 1;
+	memcpy(out, line + i, j - i);
+	out[j - i] = '\0';
+	return true;
+}
+
+static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata)
+{
+	struct http_response *resp = userdata;
+	size_t n = size * nmemb;
+	char value[64];
+
+	/* A new status line starts a new response (e.g. after 100 Continue). */
+	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		resp->date[0] = '\0';
+		resp->retry_after_ms = -1;
+	}
+	if (header_value(line, n, "Date", value, sizeof(value))) {
+		memcpy(resp->date, value, sizeof(resp->date) < sizeof(value) ? sizeof(resp->date) : sizeof(value));
+		resp->date[sizeof(resp->date) - 1] = '\0';
+	} else if (header_value(line, n, "x-acs-retry-after", value, sizeof(value))) {
+		long long ms;
+		if (parse_long_long(value, 0, 86400000LL, &ms) == 0)
+			resp->retry_after_ms = (long)ms;
+	}
+	return n;
+}
+
+/* Turn a libcurl failure into a fault that names the cause. */
+static void transport_fault(struct http_client *c, CURLcode rc, const char *url,
+			    struct http_response *resp, struct fault *f)
+{
+	const char *detail = c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc);
+
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+		fault_set(f, FAULT_DNS, "cannot resolve the API host of %s (%s): check -e/-r and DNS",
+			  url, detail);
+		f->retryable = true;
+		break;
+	case CURLE_COULDNT_CONNECT:
+		fault_set(f, FAULT_CONNECT, "cannot connect to %s (%s)", url, detail);
+		f->retryable = true;
+		break;
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ISSUER_ERROR:
+		fault_set(f, FAULT_TLS,
+			  "TLS with %s failed (%s): the server certificate was not accepted; check the clock and --cacert",
+			  url, detail);
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		fault_set(f, FAULT_DEADLINE, "no complete answer from %s before the deadline", url);
+		break;
+	case CURLE_WRITE_ERROR:
+		if (resp->body.over) {
+			fault_set(f, FAULT_TOO_LARGE,
+				  "the API response is larger than %u MiB: refused",
+				  HTTP_MAX_RESPONSE / (1024u * 1024u));
+		} else {
+			fault_set(f, FAULT_NOMEM, "out of memory while reading the API response");
+		}
+		break;
+	case CURLE_OUT_OF_MEMORY:
+		fault_set(f, FAULT_NOMEM, "out of memory in libcurl");
+		break;
+	default:
+		fault_set(f, FAULT_TRANSPORT, "the request to %s failed (%s)", url, detail);
+		f->retryable = true;
+		break;
+	}
+}
+
+int http_request(struct http_client *c, const char *method, const char *url,
+		 const char *display_url, const struct params *headers, double deadline,
+		 struct http_response *resp, struct fault *f)
+{
+	struct curl_slist *list = NULL;
+	struct strbuf line;
+	double left = deadline - http_now();
+	long left_ms;
+	CURLcode rc;
+	CURL *h = c->curl;
+	int result = -1;
+
+	strbuf_init(&line, 8192);
+	http_response_free(resp);
+	if (left <= 0.001) {
+		fault_set(f, FAULT_DEADLINE, "the deadline came before the request to %s",
+			  display_url);
+		return -1;
+	}
+	left_ms = (long)(left * 1000.0);
+	if (left_ms < 1)
+		left_ms = 1;
+
+	/* Options are set anew for each request; the handle keeps its
+	 * connection cache, so the TCP and TLS session is reused. */
+	curl_easy_reset(h);
+	c->errbuf[0] = '\0';
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, left_ms);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+#else
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTPS | CURLPROTO_HTTP));
+#endif
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_MAX_RESPONSE);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
+	if (strcmp(method, "POST") == 0) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+	} else {
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	}
+	for (size_t i = 0; headers != NULL && i < headers->count; i++) {
+		struct curl_slist *next;
+
+		strbuf_reset(&line);
+		if (strbuf_printf(&line, "%s: %s", headers->items[i].name,
+				  headers->items[i].value) != 0)
+			goto nomem;
+		next = curl_slist_append(list, line.data);
+		if (next == NULL)
+			goto nomem;
+		list = next;
+	}
+	/* Without this libcurl sends "Expect: 100-continue" on some POSTs. */
+	{
+		struct curl_slist *next = curl_slist_append(list, "Expect:");
+		if (next == NULL)
+			goto nomem;
+		list = next;
+	}
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
+
+	rc = curl_easy_perform(h);
+	if (rc == CURLE_FILESIZE_EXCEEDED) {
+		fault_set(f, FAULT_TOO_LARGE, "the API response is larger than %u MiB: refused",
+			  HTTP_MAX_RESPONSE / (1024u * 1024u));
+		goto done;
+	}
+	if (rc != CURLE_OK) {
+		transport_fault(c, rc, display_url, resp, f);
+		goto done;
+	}
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (resp->body.data == NULL && strbuf_append(&resp->body, "", 0) != 0)
+		goto nomem;
+	result = 0;
+	goto done;
+nomem:
+	fault_set(f, FAULT_NOMEM, "out of memory");
+done:
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(list);
+	strbuf_wipe(&line); /* it held header values, possibly a token */
+	return result;
+}

@@ -1,0 +1,161 @@
+/* main.c - check_ecs_invocation: did this Cloud Assistant invocation succeed
+ * on every instance?
+ *
+ * The one place that prints and the one place that exits. Everything else
+ * returns a result or a fault; main() turns either into text and an exit
+ * code 0..3. */
+#include "config.h"
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "check.h"
+#include "credentials.h"
+#include "fault.h"
+#include "http.h"
+#include "options.h"
+#include "output.h"
+#include "util.h"
+
+/* Whatever the output, it must fit the cores' buffers with room to spare. */
+#define OUTPUT_LIMIT (64 * 1024)
+/* The backstop fires this long after the deadline, should libcurl or the
+ * resolver ever fail to honour its own timeout. */
+#define BACKSTOP_GRACE_US 300000
+
+static const char backstop_text[] =
+	"ECS INVOCATION UNKNOWN - no result before the deadline (-t): the API or the network is too slow\n";
+
+/* Async-signal-safe: write(2) and _exit(2) only. */
+static void on_backstop(int sig)
+{
+	ssize_t ignored;
+
+	(void)sig;
+	ignored = write(STDOUT_FILENO, backstop_text, sizeof(backstop_text) - 1);
+	(void)ignored;
+	_exit(STATE_UNKNOWN);
+}
+
+static void arm_backstop(long timeout_s)
+{
+	struct itimerval when = { 0 };
+	struct sigaction sa = { 0 };
+
+	sa.sa_handler = on_backstop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	when.it_value.tv_sec = timeout_s;
+	when.it_value.tv_usec = BACKSTOP_GRACE_US;
+	setitimer(ITIMER_REAL, &when, NULL);
+}
+
+static const char *env_lookup(const char *name)
+{
+	return getenv(name);
+}
+
+/* Print the whole text at once; a plugin has no one to tell if this fails. */
+static void emit(const struct strbuf *text)
+{
+	if (text->data != NULL && text->len > 0)
+		fwrite(text->data, 1, text->len, stdout);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	struct options opts;
+	struct credentials creds = { 0 };
+	struct http_client *http = NULL;
+	struct check_result result = { 0 };
+	struct strbuf out, trace;
+	struct fault f;
+	struct run_info info = { 0 };
+	struct api_client api = { 0 };
+	enum plugin_state state = STATE_UNKNOWN;
+	enum metric breached;
+	double started = http_now();
+	bool curl_ready = false;
+
+	strbuf_init(&out, OUTPUT_LIMIT);
+	strbuf_init(&trace, OUTPUT_LIMIT / 4);
+	fault_clear(&f);
+
+	switch (options_parse(argc, argv, env_lookup, &opts, &f)) {
+	case OPTIONS_HELP:
+		options_help(&out);
+		goto finish;
+	case OPTIONS_VERSION:
+		options_version(&out);
+		goto finish;
+	case OPTIONS_ERROR:
+		strbuf_puts(&out, "ECS INVOCATION UNKNOWN - ");
+		strbuf_puts(&out, f.text);
+		strbuf_putc(&out, '\n');
+		options_usage(&out);
+		goto finish;
+	case OPTIONS_RUN:
+		break;
+	}
+	arm_backstop(opts.timeout_s);
+
+	if (credentials_from_env(env_lookup, &creds, &f) != 0)
+		goto fault;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		fault_set(&f, FAULT_INTERNAL, "cannot initialise libcurl");
+		goto fault;
+	}
+	curl_ready = true;
+	if (http_client_new(&http, opts.cacert, &f) != 0)
+		goto fault;
+
+	api.http = http;
+	api.endpoint = opts.endpoint;
+	api.region = opts.region;
+	api.creds = &creds;
+	api.deadline = started + (double)opts.timeout_s;
+	api.verbosity = opts.verbosity;
+	api.trace = &trace;
+	if (check_run(&api, &opts, &result, &f) != 0)
+		goto fault;
+
+	state = check_state(&result, &opts, &breached);
+	info.elapsed = http_now() - started;
+	info.credentials_source = creds.source;
+	info.requests = api.requests;
+	info.retries = api.retries;
+	info.trace = &trace;
+	if (output_result(&out, &result, &opts, state, breached, &info) != 0 && out.len == 0)
+		strbuf_puts(&out, "ECS INVOCATION UNKNOWN - out of memory while writing the output\n");
+	goto finish;
+
+fault:
+	state = STATE_UNKNOWN;
+	info.elapsed = http_now() - started;
+	info.credentials_source = creds.source;
+	info.requests = api.requests;
+	info.retries = api.retries;
+	info.trace = &trace;
+	strbuf_reset(&out);
+	out.failed = false;
+	output_fault(&out, opts.invoke_id, &f, opts.verbosity, &info);
+
+finish:
+	emit(&out);
+	check_result_free(&result);
+	http_client_free(http);
+	if (curl_ready)
+		curl_global_cleanup();
+	credentials_free(&creds);
+	options_free(&opts);
+	strbuf_wipe(&trace);
+	strbuf_free(&out);
+	return (int)state;
+}

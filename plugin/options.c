@@ -1,0 +1,410 @@
+/* options.c - see options.h. */
+#include "config.h"
+
+#include "options.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define PROGNAME "check_ecs_invocation"
+
+enum {
+	OPT_CACERT = 256,
+	OPT_OK_EXIT_CODES,
+	OPT_MAP,
+	OPT_WARNING_FIRST,                               /* + enum metric */
+	OPT_CRITICAL_FIRST = OPT_WARNING_FIRST + METRIC_COUNT /* + enum metric */
+};
+
+static const struct option long_options[] = {
+	{ "invoke-id", required_argument, NULL, 'i' },
+	{ "region", required_argument, NULL, 'r' },
+	{ "endpoint", required_argument, NULL, 'e' },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "ok-exit-codes", required_argument, NULL, OPT_OK_EXIT_CODES },
+	{ "map", required_argument, NULL, OPT_MAP },
+	{ "warning-total", required_argument, NULL, OPT_WARNING_FIRST + METRIC_TOTAL },
+	{ "warning-running", required_argument, NULL, OPT_WARNING_FIRST + METRIC_RUNNING },
+	{ "warning-finished", required_argument, NULL, OPT_WARNING_FIRST + METRIC_FINISHED },
+	{ "warning-failed", required_argument, NULL, OPT_WARNING_FIRST + METRIC_FAILED },
+	{ "warning-stopped", required_argument, NULL, OPT_WARNING_FIRST + METRIC_STOPPED },
+	{ "critical-total", required_argument, NULL, OPT_CRITICAL_FIRST + METRIC_TOTAL },
+	{ "critical-running", required_argument, NULL, OPT_CRITICAL_FIRST + METRIC_RUNNING },
+	{ "critical-finished", required_argument, NULL, OPT_CRITICAL_FIRST + METRIC_FINISHED },
+	{ "critical-failed", required_argument, NULL, OPT_CRITICAL_FIRST + METRIC_FAILED },
+	{ "critical-stopped", required_argument, NULL, OPT_CRITICAL_FIRST + METRIC_STOPPED },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char short_options[] = "i:r:e:t:vhV";
+
+/* Invocation ids look like t-hz0jdfwd9f; allow the id alphabet and nothing
+ * that could change the meaning of a URL or a line of output. */
+static bool valid_id(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > max || s[0] == '-')
+		return false;
+	for (; *s; s++) {
+		char c = *s;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+static bool valid_region(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '-')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+			return false;
+	return true;
+}
+
+static bool is_loopback_host(const char *host, size_t n)
+{
+	if ((n == 9 && strncmp(host, "localhost", 9) == 0) || (n == 5 && strncmp(host, "[::1]", 5) == 0))
+		return true;
+	/* 127.0.0.0/8 written as a dotted quad. */
+	if (n >= 9 && strncmp(host, "127.", 4) == 0) {
+		int dots = 0;
+		for (size_t i = 4; i < n; i++) {
+			if (host[i] == '.')
+				dots++;
+			else if (host[i] < '0' || host[i] > '9')
+				return false;
+		}
+		return dots == 2;
+	}
+	return false;
+}
+
+int options_check_endpoint(const char *url, char **normalised, struct fault *f)
+{
+	const char *p, *host, *end;
+	bool https;
+	size_t host_len, n;
+
+	*normalised = NULL;
+	if (strncasecmp(url, "https://", 8) == 0) {
+		https = true;
+		p = url + 8;
+	} else if (strncasecmp(url, "http://", 7) == 0) {
+		https = false;
+		p = url + 7;
+	} else {
+		fault_set(f, FAULT_USAGE, "--endpoint must start with https:// (got '%.100s')", url);
+		return -1;
+	}
+	host = p;
+	if (*p == '[') {
+		p = strchr(p, ']');
+		if (p == NULL)
+			goto bad;
+		p++;
+	} else {
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		       (*p >= '0' && *p <= '9') || *p == '.' || *p == '-')
+			p++;
+	}
+	host_len = (size_t)(p - host);
+	if (host_len == 0)
+		goto bad;
+	if (*p == ':') {
+		long long port;
+		char digits[8];
+		const char *d = ++p;
+
+		while (*p >= '0' && *p <= '9')
+			p++;
+		if (p == d || (size_t)(p - d) >= sizeof(digits))
+			goto bad;
+		memcpy(digits, d, (size_t)(p - d));
+		digits[p - d] = '\0';
+		if (parse_long_long(digits, 1, 65535, &port) != 0)
+			goto bad;
+	}
+	end = p;
+	if (*p == '/')
+		p++;
+	if (*p != '\0')
+		goto bad;
+	if (!https && !is_loopback_host(host, host_len)) {
+		fault_set(f, FAULT_USAGE,
+			  "--endpoint: plain http:// is only allowed to a loopback host (127.0.0.1, localhost, [::1]); use https://");
+		return -1;
+	}
+	n = (size_t)(end - url);
+	*normalised = malloc(n + 1);
+	if (*normalised == NULL) {
+		fault_set(f, FAULT_NOMEM, "out of memory");
+		return -1;
+	}
+	memcpy(*normalised, url, n);
+	(*normalised)[n] = '\0';
+	return 0;
+bad:
+	fault_set(f, FAULT_USAGE,
+		  "--endpoint must be scheme://host[:port] with nothing after the host (got '%.100s')",
+		  url);
+	return -1;
+}
+
+static const char *first_env(env_lookup_fn env, const char *const *names, const char **which)
+{
+	for (; *names; names++) {
+		const char *v = env(*names);
+		if (v != NULL && *v != '\0') {
+			*which = *names;
+			return v;
+		}
+	}
+	return NULL;
+}
+
+enum options_result options_parse(int argc, char **argv, env_lookup_fn env, struct options *opts,
+				  struct fault *f)
+{
+	static const char *const region_names[] = { "ALIBABA_CLOUD_REGION_ID",
+						    "ALIBABACLOUD_REGION_ID", "ALICLOUD_REGION_ID",
+						    NULL };
+	const char *endpoint = NULL;
+	int c;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->timeout_s = DEFAULT_TIMEOUT_S;
+	exit_codes_parse("0", &opts->ok_codes);
+	state_map_default(&opts->map);
+
+	opterr = 0; /* getopt must not print to stderr; we report ourselves */
+	optind = 0; /* GNU: start afresh (tests parse several command lines) */
+	while ((c = getopt_long(argc, argv, short_options, long_options, NULL)) != -1) {
+		const char *bad;
+		long long n;
+
+		switch (c) {
+		case 'i':
+			opts->invoke_id = optarg;
+			break;
+		case 'r':
+			opts->region = optarg;
+			opts->region_source = "-r";
+			break;
+		case 'e':
+			endpoint = optarg;
+			break;
+		case OPT_CACERT:
+			if (*optarg == '\0') {
+				fault_set(f, FAULT_USAGE, "--cacert needs a file name");
+				return OPTIONS_ERROR;
+			}
+			opts->cacert = optarg;
+			break;
+		case 't':
+			if (parse_long_long(optarg, 1, MAX_TIMEOUT_S, &n) != 0) {
+				fault_set(f, FAULT_USAGE,
+					  "-t/--timeout must be whole seconds from 1 to %d (got '%.40s')",
+					  MAX_TIMEOUT_S, optarg);
+				return OPTIONS_ERROR;
+			}
+			opts->timeout_s = (long)n;
+			break;
+		case OPT_OK_EXIT_CODES:
+			if (exit_codes_parse(optarg, &opts->ok_codes) != 0) {
+				fault_set(f, FAULT_USAGE,
+					  "--ok-exit-codes takes a comma-separated list of codes and ranges such as 0,3,10-20 (got '%.60s')",
+					  optarg);
+				return OPTIONS_ERROR;
+			}
+			break;
+		case OPT_MAP:
+			if (state_map_parse(optarg, &opts->map, &bad) != 0) {
+				fault_set(f, FAULT_USAGE,
+					  "--map takes AGGREGATE=STATE items (Finished, Running, Stopped, PartialFailed, Failed, NotFound = ok, warning, critical, unknown); cannot use '%.60s'",
+					  bad);
+				return OPTIONS_ERROR;
+			}
+			break;
+		case 'v':
+			if (opts->verbosity < MAX_VERBOSITY)
+				opts->verbosity++;
+			break;
+		case 'h':
+			return OPTIONS_HELP;
+		case 'V':
+			return OPTIONS_VERSION;
+		case '?':
+			if (optopt >= OPT_CACERT || (optopt && strchr("iret", optopt)))
+				fault_set(f, FAULT_USAGE, "option '%.60s' needs a value",
+					  argv[optind - 1]);
+			else if (optopt)
+				fault_set(f, FAULT_USAGE, "unknown option '-%c'", optopt);
+			else
+				fault_set(f, FAULT_USAGE, "unknown option '%.60s'", argv[optind - 1]);
+			return OPTIONS_ERROR;
+		case ':':
+			fault_set(f, FAULT_USAGE, "option '%.60s' needs a value", argv[optind - 1]);
+			return OPTIONS_ERROR;
+		default:
+			if (c >= OPT_WARNING_FIRST && c < OPT_CRITICAL_FIRST + METRIC_COUNT) {
+				bool warning = c < OPT_CRITICAL_FIRST;
+				int m = warning ? c - OPT_WARNING_FIRST : c - OPT_CRITICAL_FIRST;
+				struct range *r = warning ? &opts->warn[m] : &opts->crit[m];
+
+				if (range_parse(optarg, r) != 0) {
+					fault_set(f, FAULT_USAGE,
+						  "--%s-%s: '%.40s' is not a range (use N, N:, ~:N, N:M or @N:M)",
+						  warning ? "warning" : "critical",
+						  metric_name((enum metric)m), optarg);
+					return OPTIONS_ERROR;
+				}
+				break;
+			}
+			fault_set(f, FAULT_INTERNAL, "option parsing went wrong (code %d)", c);
+			return OPTIONS_ERROR;
+		}
+	}
+	if (optind < argc) {
+		fault_set(f, FAULT_USAGE, "unexpected argument '%.60s' (all options need their flag)",
+			  argv[optind]);
+		return OPTIONS_ERROR;
+	}
+	if (opts->invoke_id == NULL) {
+		fault_set(f, FAULT_USAGE, "missing -i/--invoke-id: which invocation to check (t-...)");
+		return OPTIONS_ERROR;
+	}
+	if (!valid_id(opts->invoke_id, 64)) {
+		fault_set(f, FAULT_USAGE,
+			  "-i/--invoke-id '%.64s' is not an invocation id (letters, digits, '-', '_', '.')",
+			  opts->invoke_id);
+		return OPTIONS_ERROR;
+	}
+	if (opts->region == NULL)
+		opts->region = first_env(env, region_names, &opts->region_source);
+	if (opts->region == NULL) {
+		fault_set(f, FAULT_USAGE,
+			  "missing region: give -r/--region (e.g. cn-hangzhou) or set ALIBABA_CLOUD_REGION_ID");
+		return OPTIONS_ERROR;
+	}
+	if (!valid_region(opts->region)) {
+		fault_set(f, FAULT_USAGE, "region '%.64s' is not a region id such as cn-hangzhou",
+			  opts->region);
+		return OPTIONS_ERROR;
+	}
+	if (endpoint != NULL) {
+		if (options_check_endpoint(endpoint, &opts->endpoint, f) != 0)
+			return OPTIONS_ERROR;
+	} else {
+		struct strbuf b;
+
+		strbuf_init(&b, 256);
+		strbuf_printf(&b, "https://ecs.%s.aliyuncs.com", opts->region);
+		opts->endpoint = strbuf_release(&b);
+		if (opts->endpoint == NULL) {
+			fault_set(f, FAULT_NOMEM, "out of memory");
+			return OPTIONS_ERROR;
+		}
+	}
+	return OPTIONS_RUN;
+}
+
+void options_free(struct options *opts)
+{
+	free(opts->endpoint);
+	opts->endpoint = NULL;
+}
+
+int options_version(struct strbuf *out)
+{
+	return strbuf_puts(out, PROGNAME " " PACKAGE_VERSION "\n");
+}
+
+int options_usage(struct strbuf *out)
+{
+	return strbuf_puts(out,
+		"Usage: " PROGNAME " -i INVOKE_ID [-r REGION] [-e URL] [--cacert FILE]\n"
+		"         [-t SECONDS] [--ok-exit-codes LIST] [--map AGGREGATE=STATE,...]\n"
+		"         [--warning-METRIC RANGE] [--critical-METRIC RANGE] [-v...]\n"
+		"Try '" PROGNAME " --help' for more.\n");
+}
+
+int options_help(struct strbuf *out)
+{
+	options_version(out);
+	strbuf_puts(out,
+		"\n"
+		"Checks one Alibaba Cloud ECS Cloud Assistant command invocation: did it\n"
+		"succeed on every instance? Reads the invocation with the ECS API\n"
+		"(DescribeInvocations, DescribeInvocationResults) over HTTPS.\n"
+		"\n");
+	options_usage(out);
+	return strbuf_puts(out,
+		"\n"
+		"Options:\n"
+		" -h, --help\n"
+		"    Print this help and exit (UNKNOWN, as the plugin guidelines ask).\n"
+		" -V, --version\n"
+		"    Print the version and exit (UNKNOWN).\n"
+		" -i, --invoke-id=ID\n"
+		"    The invocation to check, e.g. t-hz0jdfwd9f (required).\n"
+		" -r, --region=REGION\n"
+		"    Its region, e.g. cn-hangzhou. Default: ALIBABA_CLOUD_REGION_ID.\n"
+		" -e, --endpoint=URL\n"
+		"    API base URL. Default: https://ecs.REGION.aliyuncs.com. Plain http://\n"
+		"    is refused except to a loopback host (for tests).\n"
+		" --cacert=FILE\n"
+		"    CA bundle to verify the server with. TLS is always verified.\n"
+		" -t, --timeout=SECONDS\n"
+		"    Deadline for the whole check, retries included (default 30).\n"
+		" --ok-exit-codes=LIST\n"
+		"    Exit codes that count as success, e.g. 0,3,10-20 (default 0).\n"
+		" --map=AGGREGATE=STATE[,...]\n"
+		"    Change the state of an aggregate; repeatable. Aggregates: Finished (ok),\n"
+		"    Running (warning), Stopped (warning), PartialFailed (critical), Failed\n"
+		"    (critical), NotFound (unknown). States: ok, warning, critical, unknown.\n"
+		" --warning-METRIC=RANGE, --critical-METRIC=RANGE\n"
+		"    Thresholds on the instance counts; METRIC is total, running, finished,\n"
+		"    failed or stopped. RANGE as in the Monitoring Plugins guidelines.\n"
+		" -v, --verbose\n"
+		"    More detail on stdout after the first line; up to -vvv.\n"
+		"\n"
+		"Credentials come from the environment, never from the command line:\n"
+		"  ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and, for STS\n"
+		"  tokens, ALIBABA_CLOUD_SECURITY_TOKEN.\n"
+		"\n"
+		"How an invocation is judged:\n"
+		"  Each instance counts as running (Pending, Scheduled, Running, Stopping),\n"
+		"  finished (Success/Finished with an exit code in --ok-exit-codes), failed\n"
+		"  (Failed, Invalid, Aborted, Error, Timeout, or a bad exit code) or stopped\n"
+		"  (Stopped, Cancelled, Terminated). Then, in this order: all failed =\n"
+		"  Failed; some failed = PartialFailed; some running = Running; all stopped\n"
+		"  = Stopped; otherwise Finished. Periodic invocations are judged by each\n"
+		"  instance's latest completed run. The final state is the worst of the\n"
+		"  aggregate's state and every threshold's. An unknown or expired id is\n"
+		"  NotFound. Anything that stops the check (options, credentials, network,\n"
+		"  TLS, API errors, bad responses, the deadline) is UNKNOWN.\n"
+		"\n"
+		"Threshold ranges: N means 0..N; N: means N or more; ~:N means up to N;\n"
+		"N:M between; @N:M alerts inside. Alert when the count is outside the range.\n"
+		"See https://www.monitoring-plugins.org/doc/guidelines.html#THRESHOLDFORMAT\n"
+		"\n"
+		"Examples:\n"
+		"  " PROGNAME " -i t-hz0jdfwd9f -r cn-hangzhou\n"
+		"  " PROGNAME " -i t-hz0jdfwd9f -r cn-hangzhou --map Running=ok \\\n"
+		"      --critical-failed 0\n"
+		"\n"
+		"Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n");
+}

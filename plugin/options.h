@@ -1,0 +1,54 @@
+/* options.h - the command line: parsing, validation, usage and help.
+ *
+ * Everything wrong with the command line is found here, before any network
+ * traffic, and reported as one line that says what to fix.
+ *
+ * Ownership: struct options owns only `endpoint` (built from the region when
+ * not given); every other string points into argv or the environment, which
+ * outlive the run. options_free() releases what it owns. */
+#ifndef ECS_OPTIONS_H
+#define ECS_OPTIONS_H
+
+#include <stdbool.h>
+
+#include "credentials.h"
+#include "fault.h"
+#include "status.h"
+#include "thresholds.h"
+#include "util.h"
+
+#define DEFAULT_TIMEOUT_S 30
+#define MAX_TIMEOUT_S 3600
+#define MAX_VERBOSITY 3
+
+struct options {
+	const char *invoke_id;
+	const char *region;
+	const char *region_source; /* "-r", "ALIBABA_CLOUD_REGION_ID", ... */
+	char *endpoint;            /* scheme://host[:port], no trailing slash */
+	const char *cacert;
+	long timeout_s;
+	int verbosity;
+	struct exit_codes ok_codes;
+	struct state_map map;
+	struct range warn[METRIC_COUNT];
+	struct range crit[METRIC_COUNT];
+};
+
+enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_VERSION, OPTIONS_ERROR };
+
+/* Parse argv. On OPTIONS_ERROR, f says what is wrong (class FAULT_USAGE). */
+enum options_result options_parse(int argc, char **argv, env_lookup_fn env, struct options *opts,
+				  struct fault *f);
+void options_free(struct options *opts);
+
+/* Check an endpoint URL: https://host[:port][/], or http:// to a loopback
+ * host only. On success *normalised is an allocated copy without the slash. */
+int options_check_endpoint(const char *url, char **normalised, struct fault *f);
+
+/* Texts for -h, -V and a usage error. */
+int options_help(struct strbuf *out);
+int options_version(struct strbuf *out);
+int options_usage(struct strbuf *out);
+
+#endif

@@ -1,0 +1,262 @@
+/* output.c - see output.h. */
+#include "config.h"
+
+#include "output.h"
+
+#include <string.h>
+
+#include "text.h"
+
+#define PREFIX "ECS INVOCATION "
+/* Room kept for the "... and N more" line. */
+#define MORE_LINE_ROOM 40
+/* API free text per instance line. */
+#define ERROR_INFO_MAX 200
+
+/* Our own multi-line text that quotes the server (the trace): keep the line
+ * breaks, make each line safe. */
+static void sanitize_lines(struct strbuf *out, const char *s, size_t len)
+{
+	while (len > 0) {
+		const char *nl = memchr(s, '\n', len);
+		size_t n = nl ? (size_t)(nl - s) : len;
+
+		text_sanitize(out, s, n, 0);
+		strbuf_putc(out, '\n');
+		if (nl == NULL)
+			break;
+		len -= n + 1;
+		s = nl + 1;
+	}
+}
+
+static void summary(struct strbuf *out, const struct check_result *r, const struct options *opts)
+{
+	unsigned long n = (unsigned long)r->count;
+	const unsigned long *c = r->counts;
+
+	switch (r->aggregate) {
+	case AGG_NOT_FOUND:
+		strbuf_printf(out, "no such invocation in %s (unknown or expired id)", opts->region);
+		return;
+	case AGG_FINISHED:
+		strbuf_printf(out, "%lu of %lu instances finished", c[RUN_FINISHED], n);
+		if (c[RUN_STOPPED])
+			strbuf_printf(out, ", %lu stopped", c[RUN_STOPPED]);
+		break;
+	case AGG_RUNNING:
+		strbuf_printf(out, "%lu of %lu instances running", c[RUN_RUNNING], n);
+		break;
+	case AGG_STOPPED:
+		strbuf_printf(out, "%lu of %lu instances stopped", c[RUN_STOPPED], n);
+		break;
+	case AGG_PARTIAL_FAILED:
+	case AGG_FAILED:
+		strbuf_printf(out, "%lu of %lu instances failed", c[RUN_FAILED], n);
+		if (c[RUN_RUNNING])
+			strbuf_printf(out, ", %lu still running", c[RUN_RUNNING]);
+		break;
+	case AGG_COUNT:
+		break;
+	}
+	if (r->periodic)
+		strbuf_puts(out, " (periodic: latest completed runs)");
+}
+
+static void perfdata(struct strbuf *out, const struct check_result *r, const struct options *opts,
+		     double elapsed)
+{
+	long long total = (long long)r->count;
+
+	strbuf_puts(out, " |");
+	perfdata_int(out, "total", total, "", &opts->warn[METRIC_TOTAL], &opts->crit[METRIC_TOTAL],
+		     true, 0, false, 0);
+	for (int m = METRIC_RUNNING; m < METRIC_COUNT; m++)
+		perfdata_int(out, metric_name((enum metric)m),
+			     (long long)check_metric(r, (enum metric)m), "", &opts->warn[m],
+			     &opts->crit[m], true, 0, true, total);
+	perfdata_seconds(out, "time", elapsed, NULL, NULL);
+}
+
+static const char *api_status_of(const struct record *rec)
+{
+	if (rec->invocation_status && *rec->invocation_status)
+		return rec->invocation_status;
+	if (rec->legacy_status && *rec->legacy_status)
+		return rec->legacy_status;
+	return "?";
+}
+
+/* One instance: "i-bp1aaa Failed exit=1 ExitCodeNonzero: the command ..." */
+static void instance_line(struct strbuf *line, const struct record *rec,
+			  const struct options *opts)
+{
+	const char *status = api_status_of(rec);
+
+	strbuf_reset(line);
+	text_sanitize(line, rec->instance_id, strlen(rec->instance_id), 64);
+	strbuf_putc(line, ' ');
+	text_sanitize(line, status, strlen(status), 32);
+	if (rec->has_exit_code)
+		strbuf_printf(line, " exit=%lld", rec->exit_code);
+	if (rec->state == RUN_FAILED && rec->has_exit_code &&
+	    exit_codes_contain(&opts->ok_codes, rec->exit_code) == false &&
+	    (rec->error_code == NULL || !*rec->error_code))
+		strbuf_puts(line, " (not an --ok-exit-codes value)");
+	if (rec->error_code && *rec->error_code) {
+		strbuf_putc(line, ' ');
+		text_sanitize(line, rec->error_code, strlen(rec->error_code), 64);
+	}
+	if (rec->error_info && *rec->error_info) {
+		strbuf_puts(line, ": ");
+		text_sanitize(line, rec->error_info, strlen(rec->error_info), ERROR_INFO_MAX);
+	}
+	if (opts->verbosity >= 1 && rec->start_time && *rec->start_time) {
+		strbuf_puts(line, " started ");
+		text_sanitize(line, rec->start_time, strlen(rec->start_time), 32);
+		if (rec->finished_time && *rec->finished_time) {
+			strbuf_puts(line, " finished ");
+			text_sanitize(line, rec->finished_time, strlen(rec->finished_time), 32);
+		}
+	}
+	strbuf_putc(line, '\n');
+}
+
+/* The API's overall status as our aggregate, to notice disagreement. */
+static int api_aggregate(const char *s, enum aggregate *out)
+{
+	static const struct {
+		const char *name;
+		enum aggregate agg;
+	} table[] = { { "Success", AGG_FINISHED },	{ "Finished", AGG_FINISHED },
+		      { "Failed", AGG_FAILED },		{ "PartialFailed", AGG_PARTIAL_FAILED },
+		      { "Stopped", AGG_STOPPED },	{ "Running", AGG_RUNNING },
+		      { "Pending", AGG_RUNNING },	{ "Scheduled", AGG_RUNNING },
+		      { "Stopping", AGG_RUNNING } };
+
+	for (size_t i = 0; s && i < sizeof(table) / sizeof(table[0]); i++) {
+		if (strcmp(s, table[i].name) == 0) {
+			*out = table[i].agg;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void verbose_tail(struct strbuf *tail, const struct check_result *r,
+			 const struct options *opts, const struct run_info *info)
+{
+	if (opts->verbosity >= 1 && r->inv.found) {
+		const char *api = r->inv.invocation_status && *r->inv.invocation_status
+					  ? r->inv.invocation_status
+					  : r->inv.invoke_status;
+		enum aggregate theirs;
+
+		strbuf_puts(tail, "API status: ");
+		text_sanitize(tail, api ? api : "none", api ? strlen(api) : 4, 40);
+		if (api != NULL && api_aggregate(api, &theirs) == 0 && theirs != r->aggregate)
+			strbuf_printf(tail, " (this check judged %s%s)", aggregate_name(r->aggregate),
+				      r->periodic ? ": periodic invocations stay Running at the invocation level" : "");
+		strbuf_putc(tail, '\n');
+		if (r->inv.command_name && *r->inv.command_name) {
+			strbuf_puts(tail, "command: ");
+			text_sanitize(tail, r->inv.command_name, strlen(r->inv.command_name), 80);
+			strbuf_putc(tail, '\n');
+		}
+		if (r->inv.repeat_mode && *r->inv.repeat_mode) {
+			strbuf_puts(tail, "repeat mode: ");
+			text_sanitize(tail, r->inv.repeat_mode, strlen(r->inv.repeat_mode), 40);
+			strbuf_putc(tail, '\n');
+		}
+	}
+	if (opts->verbosity >= 2) {
+		strbuf_printf(tail, "endpoint %s, region %s (from %s), credentials from %s\n",
+			      opts->endpoint, opts->region, opts->region_source ? opts->region_source : "?",
+			      info->credentials_source ? info->credentials_source : "?");
+		strbuf_printf(tail, "%u requests (%u retries), %u result pages%s\n", info->requests,
+			      info->retries, r->pages, r->history_read ? ", history read" : "");
+		if (info->trace && info->trace->len)
+			sanitize_lines(tail, info->trace->data, info->trace->len);
+	}
+}
+
+int output_result(struct strbuf *out, const struct check_result *r, const struct options *opts,
+		  enum plugin_state state, enum metric breached, const struct run_info *info)
+{
+	struct strbuf tail, line;
+	size_t shown = 0, budget;
+	static const enum run_state order[] = { RUN_FAILED, RUN_STOPPED, RUN_RUNNING, RUN_FINISHED };
+	int rc;
+
+	strbuf_init(&tail, OUTPUT_MAX / 2);
+	strbuf_init(&line, 1024);
+
+	strbuf_printf(out, PREFIX "%s - %s %s: ", plugin_state_name(state), opts->invoke_id,
+		      aggregate_name(r->aggregate));
+	summary(out, r, opts);
+	if (breached != METRIC_COUNT) {
+		const struct range *crit = &opts->crit[breached];
+		double v = (double)check_metric(r, breached);
+		const struct range *hit = range_alerts(crit, v) ? crit : &opts->warn[breached];
+
+		strbuf_printf(out, "; %s=%lu outside %s range %s", metric_name(breached),
+			      check_metric(r, breached), hit == crit ? "critical" : "warning",
+			      hit->text);
+	}
+	perfdata(out, r, opts, info->elapsed);
+	strbuf_putc(out, '\n');
+
+	verbose_tail(&tail, r, opts, info);
+	budget = OUTPUT_MAX > out->len + tail.len + MORE_LINE_ROOM
+			 ? OUTPUT_MAX - out->len - tail.len - MORE_LINE_ROOM
+			 : 0;
+
+	/* Worst first; finished instances only with -v. */
+	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
+		if (order[o] == RUN_FINISHED && opts->verbosity < 1)
+			break;
+		for (size_t i = 0; i < r->count; i++) {
+			if (r->instances[i].state != order[o])
+				continue;
+			instance_line(&line, &r->instances[i], opts);
+			if (line.failed || line.len > budget) {
+				budget = 0;
+				continue;
+			}
+			strbuf_append(out, line.data, line.len);
+			budget -= line.len;
+			shown++;
+		}
+	}
+	{
+		size_t listable = r->count - (opts->verbosity >= 1 ? 0 : r->counts[RUN_FINISHED]);
+		if (shown < listable)
+			strbuf_printf(out, "... and %zu more\n", listable - shown);
+	}
+	if (tail.len)
+		strbuf_append(out, tail.data, tail.len);
+	rc = out->failed ? -1 : 0;
+	strbuf_free(&tail);
+	strbuf_free(&line);
+	return rc;
+}
+
+int output_fault(struct strbuf *out, const char *invoke_id, const struct fault *f, int verbosity,
+		 const struct run_info *info)
+{
+	strbuf_puts(out, PREFIX "UNKNOWN - ");
+	if (invoke_id) {
+		strbuf_puts(out, invoke_id);
+		strbuf_puts(out, ": ");
+	}
+	text_sanitize(out, f->text, strlen(f->text), 600);
+	strbuf_putc(out, '\n');
+	if (verbosity >= 2 && info != NULL) {
+		strbuf_printf(out, "fault class: %s; %u requests (%u retries) in %.3f s\n",
+			      fault_class_name(f->klass), info->requests, info->retries, info->elapsed);
+		if (info->trace && info->trace->len)
+			sanitize_lines(out, info->trace->data,
+				       info->trace->len < OUTPUT_MAX ? info->trace->len : OUTPUT_MAX);
+	}
+	return out->failed ? -1 : 0;
+}

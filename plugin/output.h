@@ -1,0 +1,35 @@
+/* output.h - what the operator reads: the first line with perfdata, the long
+ * output, and the one line of a check that could not be done. Pure: builds
+ * text in a buffer; main() prints it.
+ *
+ * Everything that came from the API is sanitised (text.h); the whole text is
+ * kept under OUTPUT_MAX bytes, because Nagios and notification paths cut
+ * longer output in awkward places. */
+#ifndef ECS_OUTPUT_H
+#define ECS_OUTPUT_H
+
+#include "check.h"
+#include "fault.h"
+#include "options.h"
+#include "util.h"
+
+#define OUTPUT_MAX 4000
+
+/* What the run knows about itself, for the verbose lines. */
+struct run_info {
+	double elapsed;             /* seconds since start */
+	const char *credentials_source;
+	unsigned requests;
+	unsigned retries;
+	const struct strbuf *trace; /* -vv/-vvv lines, may be NULL or empty */
+};
+
+int output_result(struct strbuf *out, const struct check_result *r, const struct options *opts,
+		  enum plugin_state state, enum metric breached, const struct run_info *info);
+
+/* "ECS INVOCATION UNKNOWN - <id>: <why>", then the trace at -vv. invoke_id
+ * may be NULL (the options were bad). */
+int output_fault(struct strbuf *out, const char *invoke_id, const struct fault *f, int verbosity,
+		 const struct run_info *info);
+
+#endif
