@@ -1,0 +1,45 @@
+#!/bin/sh
+# The whole test suite, as CI runs it (.ci/run calls this) and as the README
+# tells a new user to run it on a fresh Debian 12 machine:
+#   1. install what the tests need (Debian packages, the pinned Node.js SDK);
+#   2. build with -Werror, AddressSanitizer and UndefinedBehaviorSanitizer;
+#   3. run every test (unit, simulator, functional, SDK conformance) with
+#      prove, which prints the summary.
+# Any sanitizer report goes to the plugin's stderr, and the functional tests
+# fail on any stderr output, so a clean run means zero reports.
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+if [ "${ECS_SKIP_DEPS:-}" != 1 ]; then
+	packaging/install-deps.sh --test
+	sh tests/sdk/setup.sh
+fi
+
+build=${ECS_TEST_BUILDDIR:-$top/build-test}
+./autogen.sh
+mkdir -p "$build"
+cd "$build"
+"$top/configure" --quiet --enable-werror --enable-sanitizers CFLAGS="-g -O1"
+make -j2 >/dev/null
+make -j2 check TESTS= >/dev/null # builds the unit test programs without running them
+
+ECS_PLUGIN="$build/check_ecs_invocation"
+ECS_SRCDIR="$top"
+ECS_BUILDDIR="$build"
+ECS_REQUIRE_SDK=1
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+PYTHONDONTWRITEBYTECODE=1
+export ECS_PLUGIN ECS_SRCDIR ECS_BUILDDIR ECS_REQUIRE_SDK ASAN_OPTIONS UBSAN_OPTIONS \
+	PYTHONDONTWRITEBYTECODE
+
+# Unit tests are programs; the rest are Python scripts (prove reads the #! line).
+set --
+for t in "$build"/tests/unit/test_*; do
+	case "$t" in *.o) continue ;; esac
+	[ -x "$t" ] && set -- "$@" "$t"
+done
+prove -j2 --timer "$@" "$top"/tests/sim/test_sim.t "$top"/tests/functional/*.t \
+	"$top"/tests/sdk/test_sdk.t

@@ -1,0 +1,147 @@
+/* test_decode.c - response decoding: the documented shapes are read, and
+ * anything else is refused with a fault that names the field. */
+#include "config.h"
+
+#include <string.h>
+
+#include "decode.h"
+#include "tap.h"
+
+#define LEN(s) strlen(s)
+
+static void test_invocations(void)
+{
+	struct invocation inv;
+	struct fault f;
+	const char *body =
+		"{\"RequestId\":\"R1\",\"TotalCount\":1,\"NextToken\":\"\",\"Invocations\":{\"Invocation\":["
+		"{\"InvokeId\":\"t-hz0a\",\"CommandName\":\"deploy\",\"RepeatMode\":\"Period\","
+		"\"Frequency\":\"rate(5m)\",\"InvocationStatus\":\"Running\",\"InvokeStatus\":\"Running\","
+		"\"CreationTime\":\"2026-11-28T10:00:00Z\",\"Timed\":true,"
+		"\"InvokeInstances\":{\"InvokeInstance\":[{\"InstanceId\":\"i-1\"},{\"InstanceId\":\"i-2\"}]}}]}}";
+
+	fault_clear(&f);
+	is_int(decode_invocations(body, LEN(body), "t-hz0a", &inv, &f), 0, "invocation decodes");
+	ok(inv.found, "found");
+	is_str(inv.command_name, "deploy", "CommandName");
+	is_str(inv.repeat_mode, "Period", "RepeatMode");
+	is_str(inv.invocation_status, "Running", "InvocationStatus");
+	is_str(inv.invoke_status, "Running", "InvokeStatus");
+	is_str(inv.creation_time, "2026-11-28T10:00:00Z", "CreationTime");
+	is_int(inv.listed_instances, 2, "nested instances counted");
+	invocation_free(&inv);
+
+	body = "{\"RequestId\":\"R\",\"TotalCount\":0,\"Invocations\":{\"Invocation\":[]}}";
+	is_int(decode_invocations(body, LEN(body), "t-x", &inv, &f), 0, "empty list decodes");
+	ok(!inv.found, "empty list = not found");
+	invocation_free(&inv);
+
+	body = "{\"Invocations\":{\"Invocation\":[{\"InvokeId\":\"t-other\"}]}}";
+	is_int(decode_invocations(body, LEN(body), "t-x", &inv, &f), -1, "another id is refused");
+	is_int(f.klass, FAULT_SHAPE, "... as a shape fault");
+
+	body = "{\"Invocations\":\"nope\"}";
+	is_int(decode_invocations(body, LEN(body), "t-x", &inv, &f), -1, "Invocations as a string");
+	ok(strstr(f.text, "Invocations is a string, not an object") != NULL, "names it: %s", f.text);
+
+	body = "{\"Invocations\":{\"Invocation\":[{\"InvokeId\":\"t-x\",\"RepeatMode\":5}]}}";
+	is_int(decode_invocations(body, LEN(body), "t-x", &inv, &f), -1, "RepeatMode as a number");
+	ok(strstr(f.text, "RepeatMode") != NULL, "names the field: %s", f.text);
+
+	body = "{\"RequestId\":\"R\"}";
+	is_int(decode_invocations(body, LEN(body), "t-x", &inv, &f), -1, "no Invocations at all");
+	is_int(f.klass, FAULT_SHAPE, "... is a shape fault, not NotFound");
+
+	body = "{\"Invocations\":{\"Invocation\":[";
+	is_int(decode_invocations(body, LEN(body), "t-x", &inv, &f), -1, "cut JSON");
+	is_int(f.klass, FAULT_JSON, "... is a JSON fault");
+
+	is_int(decode_invocations("", 0, "t-x", &inv, &f), -1, "empty body");
+	ok(strstr(f.text, "empty") != NULL, "says empty: %s", f.text);
+
+	body = "[1,2]";
+	is_int(decode_invocations(body, LEN(body), "t-x", &inv, &f), -1, "array root");
+	is_int(f.klass, FAULT_SHAPE, "... is a shape fault");
+
+	body = "{\"Invocations\":{\"Invocation\":[{\"InvokeId\":\"t-x\",\"CommandName\":\"a\\u0000b\"}]}}";
+	is_int(decode_invocations(body, LEN(body), "t-x", &inv, &f), -1, "NUL inside a string");
+
+	body = "{\"Invocations\":{},\"Invocations\":{}}";
+	is_int(decode_invocations(body, LEN(body), "t-x", &inv, &f), -1, "duplicate keys refused");
+}
+
+static void test_results(void)
+{
+	struct record_page page;
+	struct fault f;
+	const char *body =
+		"{\"RequestId\":\"R\",\"Invocation\":{\"TotalCount\":2,\"NextToken\":\"tok2\","
+		"\"InvocationResults\":{\"InvocationResult\":["
+		"{\"InstanceId\":\"i-1\",\"InvocationStatus\":\"Failed\",\"InvokeRecordStatus\":\"Finished\","
+		"\"ExitCode\":1,\"ErrorCode\":\"ExitCodeNonzero\",\"ErrorInfo\":\"bad\","
+		"\"StartTime\":\"2026-11-28T10:00:00Z\",\"FinishedTime\":\"2026-11-28T10:00:05Z\",\"Repeats\":1,\"Dropped\":0},"
+		"{\"InstanceId\":\"i-2\",\"InvocationStatus\":\"Running\"}]}}}";
+
+	fault_clear(&f);
+	is_int(decode_results(body, LEN(body), &page, &f), 0, "results decode");
+	is_int(page.count, 2, "two records");
+	is_str(page.next_token, "tok2", "NextToken");
+	is_str(page.records[0].instance_id, "i-1", "InstanceId");
+	is_str(page.records[0].legacy_status, "Finished", "InvokeRecordStatus");
+	ok(page.records[0].has_exit_code && page.records[0].exit_code == 1, "ExitCode 1");
+	is_str(page.records[0].error_code, "ExitCodeNonzero", "ErrorCode");
+	is_str(page.records[0].finished_time, "2026-11-28T10:00:05Z", "FinishedTime");
+	ok(!page.records[1].has_exit_code, "absent ExitCode is absent, not 0");
+	record_page_free(&page);
+
+	body = "{\"Invocation\":{\"InvocationResults\":{\"InvocationResult\":["
+	       "{\"InstanceId\":\"i-1\",\"ExitCode\":\"1\"}]}}}";
+	is_int(decode_results(body, LEN(body), &page, &f), -1, "ExitCode as a string refused");
+	ok(strstr(f.text, "InvocationResult[0].ExitCode is a string, not an integer") != NULL,
+	   "names the field: %s", f.text);
+
+	body = "{\"Invocation\":{\"InvocationResults\":{\"InvocationResult\":["
+	       "{\"InstanceId\":\"i-1\",\"ExitCode\":1.5}]}}}";
+	is_int(decode_results(body, LEN(body), &page, &f), -1, "fractional ExitCode refused");
+
+	body = "{\"Invocation\":{\"InvocationResults\":{\"InvocationResult\":["
+	       "{\"InstanceId\":\"i-1\"},{\"InstanceId\":7}]}}}";
+	is_int(decode_results(body, LEN(body), &page, &f), -1, "numeric InstanceId refused");
+	is_int(page.count, 0, "nothing left behind on failure");
+
+	body = "{\"Invocation\":{\"InvocationResults\":{\"InvocationResult\":[{\"InvocationStatus\":\"Running\"}]}}}";
+	is_int(decode_results(body, LEN(body), &page, &f), -1, "record without InstanceId refused");
+
+	body = "{\"Invocation\":{\"NextToken\":\"\",\"InvocationResults\":{\"InvocationResult\":[]}}}";
+	is_int(decode_results(body, LEN(body), &page, &f), 0, "empty page decodes");
+	ok(page.count == 0 && page.next_token && page.next_token[0] == '\0', "empty, last page");
+	record_page_free(&page);
+
+	body = "{\"Invocations\":{}}";
+	is_int(decode_results(body, LEN(body), &page, &f), -1, "wrong action's shape refused");
+}
+
+static void test_errors(void)
+{
+	struct api_error err;
+	const char *body = "{\"RequestId\":\"ABC-1\",\"HostId\":\"ecs.cn-hangzhou.aliyuncs.com\","
+			   "\"Code\":\"Throttling.User\",\"Message\":\"Request was denied.\","
+			   "\"Recommend\":\"https://example.invalid/x\"}";
+
+	is_int(decode_error(body, LEN(body), &err), 0, "error body decodes");
+	is_str(err.code, "Throttling.User", "Code");
+	is_str(err.message, "Request was denied.", "Message");
+	is_str(err.request_id, "ABC-1", "RequestId");
+	api_error_free(&err);
+	is_int(decode_error("<html>", 6, &err), -1, "HTML is not an error body");
+	is_int(decode_error("{\"Message\":\"x\"}", 15, &err), -1, "no Code, not an error body");
+	is_int(decode_error("{\"Code\":5}", 10, &err), -1, "numeric Code refused");
+}
+
+int main(void)
+{
+	test_invocations();
+	test_results();
+	test_errors();
+	return tap_done();
+}

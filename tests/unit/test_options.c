@@ -1,0 +1,176 @@
+/* test_options.c - the command line: what is accepted, what is refused with
+ * which message, defaults, endpoints, and the help text's shape. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "options.h"
+#include "tap.h"
+
+static const char *fake_region;
+
+static const char *fake_env(const char *name)
+{
+	if (strcmp(name, "ALIBABA_CLOUD_REGION_ID") == 0)
+		return fake_region;
+	return NULL;
+}
+
+/* Parse a NULL-terminated list of arguments. */
+static enum options_result parse(struct options *o, struct fault *f, const char **args)
+{
+	char *argv[32];
+	int argc = 0;
+
+	argv[argc++] = (char *)"check_ecs_invocation";
+	for (; *args && argc < 31; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	fault_clear(f);
+	return options_parse(argc, argv, fake_env, o, f);
+}
+
+#define PARSE(o, f, ...) parse(o, f, (const char *[]){ __VA_ARGS__, NULL })
+
+static void test_basic(void)
+{
+	struct options o;
+	struct fault f;
+
+	fake_region = NULL;
+	is_int(PARSE(&o, &f, "-i", "t-hz0abc", "-r", "cn-hangzhou"), OPTIONS_RUN, "minimal line");
+	is_str(o.invoke_id, "t-hz0abc", "invoke id");
+	is_str(o.endpoint, "https://ecs.cn-hangzhou.aliyuncs.com", "default endpoint from region");
+	is_int(o.timeout_s, 30, "default timeout 30 s");
+	ok(exit_codes_contain(&o.ok_codes, 0) && !exit_codes_contain(&o.ok_codes, 1),
+	   "default ok exit codes = 0");
+	is_int(o.map.of[AGG_RUNNING], STATE_WARNING, "default map");
+	options_free(&o);
+
+	fake_region = "ap-southeast-1";
+	is_int(PARSE(&o, &f, "--invoke-id=t-1"), OPTIONS_RUN, "region from the environment");
+	is_str(o.region, "ap-southeast-1", "ALIBABA_CLOUD_REGION_ID used");
+	is_str(o.region_source, "ALIBABA_CLOUD_REGION_ID", "its source named");
+	options_free(&o);
+	is_int(PARSE(&o, &f, "-i", "t-1", "-r", "cn-beijing"), OPTIONS_RUN, "-r wins");
+	is_str(o.region, "cn-beijing", "-r over the environment");
+	options_free(&o);
+	fake_region = NULL;
+
+	is_int(PARSE(&o, &f, "-i", "t-1", "-r", "cn-hangzhou", "-vvv", "-v", "-t", "12",
+		     "--ok-exit-codes", "0,3", "--map", "Running=ok", "--critical-failed", "0",
+		     "--warning-running=@1:", "-e", "https://127.0.0.1:8443/", "--cacert", "/x.pem"),
+	       OPTIONS_RUN, "every option");
+	is_int(o.verbosity, 3, "verbosity capped at 3");
+	is_int(o.timeout_s, 12, "timeout");
+	ok(exit_codes_contain(&o.ok_codes, 3), "ok exit codes");
+	is_int(o.map.of[AGG_RUNNING], STATE_OK, "--map");
+	ok(o.crit[METRIC_FAILED].set && o.warn[METRIC_RUNNING].set && o.warn[METRIC_RUNNING].inside,
+	   "thresholds parsed");
+	is_str(o.endpoint, "https://127.0.0.1:8443", "endpoint without its slash");
+	is_str(o.cacert, "/x.pem", "cacert");
+	options_free(&o);
+
+	is_int(PARSE(&o, &f, "-h"), OPTIONS_HELP, "-h");
+	is_int(PARSE(&o, &f, "--version"), OPTIONS_VERSION, "--version");
+}
+
+static void refused(const char *why, const char *needle, const char **args)
+{
+	struct options o;
+	struct fault f;
+	enum options_result r = parse(&o, &f, args);
+
+	ok(r == OPTIONS_ERROR && f.klass == FAULT_USAGE && strstr(f.text, needle) != NULL,
+	   "refused: %s ('%s')", why, f.text);
+	options_free(&o);
+}
+
+#define REFUSED(why, needle, ...) refused(why, needle, (const char *[]){ __VA_ARGS__, NULL })
+
+static void test_refusals(void)
+{
+	fake_region = NULL;
+	REFUSED("no id", "missing -i", "-r", "cn-hangzhou");
+	REFUSED("no region", "missing region", "-i", "t-1");
+	REFUSED("bad id", "not an invocation id", "-i", "t-1/../x", "-r", "cn-hangzhou");
+	REFUSED("id with a pipe", "not an invocation id", "-i", "t|1", "-r", "cn-hangzhou");
+	REFUSED("bad region", "not a region", "-i", "t-1", "-r", "CN_HANGZHOU");
+	REFUSED("timeout 0", "-t/--timeout", "-i", "t-1", "-r", "x", "-t", "0");
+	REFUSED("timeout text", "-t/--timeout", "-i", "t-1", "-r", "x", "-t", "10s");
+	REFUSED("timeout huge", "-t/--timeout", "-i", "t-1", "-r", "x", "-t", "99999");
+	REFUSED("bad range", "not a range", "-i", "t-1", "-r", "x", "--warning-failed", "1:abc");
+	REFUSED("bad map", "--map", "-i", "t-1", "-r", "x", "--map", "Done=ok");
+	REFUSED("bad exit codes", "--ok-exit-codes", "-i", "t-1", "-r", "x", "--ok-exit-codes", "x");
+	REFUSED("unknown long option", "unknown option '--bogus'", "-i", "t-1", "-r", "x", "--bogus");
+	REFUSED("unknown short option", "unknown option '-z'", "-i", "t-1", "-r", "x", "-z");
+	REFUSED("missing value", "needs a value", "-r", "x", "-i");
+	REFUSED("positional", "unexpected argument", "-i", "t-1", "-r", "x", "extra");
+	REFUSED("http to a remote host", "loopback", "-i", "t-1", "-r", "x", "-e",
+		"http://ecs.cn-hangzhou.aliyuncs.com");
+	REFUSED("http to a look-alike", "loopback", "-i", "t-1", "-r", "x", "-e",
+		"http://127.0.0.1.evil.example");
+	REFUSED("ftp", "https://", "-i", "t-1", "-r", "x", "-e", "ftp://x");
+	REFUSED("path", "nothing after the host", "-i", "t-1", "-r", "x", "-e", "https://h/path");
+	REFUSED("userinfo", "nothing after the host", "-i", "t-1", "-r", "x", "-e",
+		"https://user:pw@h");
+	REFUSED("bad port", "nothing after the host", "-i", "t-1", "-r", "x", "-e", "https://h:99999");
+	REFUSED("empty host", "nothing after the host", "-i", "t-1", "-r", "x", "-e", "https://");
+}
+
+static void test_endpoints(void)
+{
+	char *n = NULL;
+	struct fault f;
+
+	is_int(options_check_endpoint("http://127.0.0.1:8080", &n, &f), 0, "http to 127.0.0.1");
+	free(n);
+	is_int(options_check_endpoint("http://localhost:1/", &n, &f), 0, "http to localhost");
+	free(n);
+	is_int(options_check_endpoint("http://[::1]:9", &n, &f), 0, "http to [::1]");
+	free(n);
+	is_int(options_check_endpoint("https://ecs-vpc.cn-hangzhou.aliyuncs.com", &n, &f), 0,
+	       "https anywhere");
+	is_str(n, "https://ecs-vpc.cn-hangzhou.aliyuncs.com", "kept as given");
+	free(n);
+	is_int(options_check_endpoint("HTTPS://H.example:443", &n, &f), 0, "scheme case-insensitive");
+	free(n);
+}
+
+static void test_help(void)
+{
+	struct strbuf b;
+	const char *line;
+	size_t longest = 0;
+	int all_options = 1;
+	static const char *const names[] = { "--invoke-id", "--region", "--endpoint", "--cacert",
+					     "--timeout", "--ok-exit-codes", "--map", "--warning-",
+					     "--critical-", "--verbose", "--help", "--version" };
+
+	strbuf_init(&b, 0);
+	options_help(&b);
+	for (line = b.data; line && *line;) {
+		const char *nl = strchr(line, '\n');
+		size_t n = nl ? (size_t)(nl - line) : strlen(line);
+		if (n > longest)
+			longest = n;
+		line = nl ? nl + 1 : line + n;
+	}
+	ok(longest <= 80, "help fits 80 columns (longest line %zu)", longest);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strstr(b.data, names[i]) == NULL)
+			all_options = 0;
+	ok(all_options, "help names every option");
+	ok(strstr(b.data, "ALIBABA_CLOUD_ACCESS_KEY_SECRET") != NULL, "help says where secrets go");
+	strbuf_free(&b);
+}
+
+int main(void)
+{
+	test_basic();
+	test_refusals();
+	test_endpoints();
+	test_help();
+	return tap_done();
+}

@@ -1,0 +1,272 @@
+/* test_output.c - the text the operator reads: first line, perfdata, long
+ * output order, the size cap, sanitising, and the judged state with
+ * thresholds. Records are built in memory; no network. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "output.h"
+#include "tap.h"
+
+static struct options opts_for(const char *const *args)
+{
+	struct options o;
+	struct fault f;
+	char *argv[32];
+	int argc = 0;
+
+	argv[argc++] = (char *)"check_ecs_invocation";
+	argv[argc++] = (char *)"-i";
+	argv[argc++] = (char *)"t-hz0abc123";
+	argv[argc++] = (char *)"-r";
+	argv[argc++] = (char *)"cn-hangzhou";
+	for (; args && *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	if (options_parse(argc, argv, NULL, &o, &f) != OPTIONS_RUN) {
+		printf("# bad test options: %s\n", f.text);
+		exit(2);
+	}
+	return o;
+}
+
+static void add(struct check_result *r, const char *id, const char *status, int has_exit,
+		long long code, const char *err, const char *info)
+{
+	struct record *rec;
+
+	r->instances = realloc(r->instances, (r->count + 1) * sizeof(*r->instances));
+	rec = &r->instances[r->count++];
+	memset(rec, 0, sizeof(*rec));
+	rec->instance_id = strdup(id);
+	rec->invocation_status = strdup(status);
+	rec->has_exit_code = has_exit != 0;
+	rec->exit_code = code;
+	rec->error_code = err ? strdup(err) : NULL;
+	rec->error_info = info ? strdup(info) : NULL;
+}
+
+static char *render(struct check_result *r, struct options *o, int *state_out)
+{
+	struct strbuf out;
+	struct fault f;
+	struct run_info info = { .elapsed = 0.142 };
+	enum metric breached;
+	enum plugin_state state;
+
+	r->inv.found = true;
+	r->inv.invoke_id = strdup("t-hz0abc123");
+	if (check_judge(r, &o->ok_codes, &f) != 0) {
+		printf("# judge failed: %s\n", f.text);
+		return NULL;
+	}
+	state = check_state(r, o, &breached);
+	if (state_out)
+		*state_out = (int)state;
+	strbuf_init(&out, 64 * 1024);
+	output_result(&out, r, o, state, breached, &info);
+	return strbuf_release(&out);
+}
+
+static const char *line2(const char *text)
+{
+	const char *nl = strchr(text, '\n');
+	return nl ? nl + 1 : "";
+}
+
+static void test_product_example(void)
+{
+	struct check_result r = { 0 };
+	struct options o = opts_for(NULL);
+	int state;
+	char *text;
+
+	add(&r, "i-bp1ccc", "Success", 1, 0, NULL, NULL);
+	add(&r, "i-bp1aaa", "Failed", 1, 1, "ExitCodeNonzero",
+	    "the command exited with a non-zero code");
+	add(&r, "i-bp1bbb", "Success", 1, 0, NULL, NULL);
+	add(&r, "i-bp1ddd", "Success", 1, 0, NULL, NULL);
+	text = render(&r, &o, &state);
+	is_int(state, STATE_CRITICAL, "PartialFailed is CRITICAL");
+	is_str(text,
+	       "ECS INVOCATION CRITICAL - t-hz0abc123 PartialFailed: 1 of 4 instances failed | "
+	       "total=4;;;0 running=0;;;0;4 finished=3;;;0;4 failed=1;;;0;4 stopped=0;;;0;4 "
+	       "time=0.142s;;;0\n"
+	       "i-bp1aaa Failed exit=1 ExitCodeNonzero: the command exited with a non-zero code\n",
+	       "the output of product.md §1, byte for byte");
+	free(text);
+	check_result_free(&r);
+	options_free(&o);
+}
+
+static void test_order_and_verbose(void)
+{
+	struct check_result r = { 0 };
+	static const char *const v[] = { "-v", NULL };
+	struct options o = opts_for(NULL), ov = opts_for(v);
+	char *text;
+
+	add(&r, "i-1run", "Running", 0, 0, NULL, NULL);
+	add(&r, "i-2ok", "Success", 1, 0, NULL, NULL);
+	add(&r, "i-3stop", "Cancelled", 0, 0, NULL, NULL);
+	add(&r, "i-4fail", "Timeout", 0, 0, "ExecutionTimeout", "timed out");
+	text = render(&r, &o, NULL);
+	is_str(line2(text),
+	       "i-4fail Timeout ExecutionTimeout: timed out\ni-3stop Cancelled\ni-1run Running\n",
+	       "worst first, finished left out");
+	ok(strstr(text, "1 still running") != NULL, "first line says what still runs");
+	free(text);
+	check_result_free(&r);
+
+	memset(&r, 0, sizeof(r));
+	add(&r, "i-2ok", "Success", 1, 0, NULL, NULL);
+	add(&r, "i-4fail", "Failed", 1, 2, "", NULL);
+	text = render(&r, &ov, NULL);
+	ok(strstr(text, "i-4fail Failed exit=2 (not an --ok-exit-codes value)\ni-2ok Success exit=0\n") !=
+		   NULL,
+	   "-v lists finished instances too, after the others");
+	ok(strstr(text, "API status:") != NULL, "-v shows the API's own status");
+	free(text);
+	check_result_free(&r);
+	options_free(&o);
+	options_free(&ov);
+}
+
+static void test_sanitising(void)
+{
+	struct check_result r = { 0 };
+	struct options o = opts_for(NULL);
+	char *text;
+	const char *first_nl;
+
+	add(&r, "i-1", "Failed", 1, 1, "ExitCodeNonzero", "a|b\nsecond line\x07 end");
+	text = render(&r, &o, NULL);
+	first_nl = strchr(text, '\n');
+	ok(first_nl && strchr(first_nl + 1, '|') == NULL, "no '|' in the long output");
+	ok(strstr(text, "a/b second line? end\n") != NULL, "pipe, newline and BEL made harmless");
+	ok(strchr(first_nl + 1, '\n') == text + strlen(text) - 1, "the instance stays on one line");
+	free(text);
+	check_result_free(&r);
+	options_free(&o);
+}
+
+static void test_cap(void)
+{
+	struct check_result r = { 0 };
+	struct options o = opts_for(NULL);
+	char id[32], *text;
+	int state;
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(id, sizeof(id), "i-%04d", i);
+		add(&r, id, "Failed", 1, 1, "ExitCodeNonzero",
+		    "the command execution exit code is not zero");
+	}
+	text = render(&r, &o, &state);
+	is_int(state, STATE_CRITICAL, "all failed is CRITICAL");
+	ok(strncmp(text, "ECS INVOCATION CRITICAL - t-hz0abc123 Failed: 1000 of 1000 instances failed |",
+		   77) == 0,
+	   "first line");
+	ok(strlen(text) <= OUTPUT_MAX, "whole output within %d bytes (%zu)", OUTPUT_MAX,
+	   strlen(text));
+	ok(strstr(text, " more\n") != NULL && strstr(text, "... and ") != NULL,
+	   "ends with '... and N more'");
+	{
+		int lines = 0;
+		unsigned more = 0;
+		const char *p, *m = strstr(text, "... and ");
+		for (p = text; *p; p++)
+			lines += *p == '\n';
+		sscanf(m, "... and %u more", &more);
+		is_int((long long)(lines - 2) + more, 1000, "shown + more = every failed instance");
+	}
+	free(text);
+	check_result_free(&r);
+	options_free(&o);
+}
+
+static void test_thresholds_and_map(void)
+{
+	struct check_result r = { 0 };
+	static const char *const a1[] = { "--critical-failed", "0", NULL };
+	static const char *const a2[] = { "--map", "PartialFailed=warning", "--warning-failed", "5",
+					  NULL };
+	static const char *const a3[] = { "--map", "Running=ok", "--warning-running", "@1:",
+					  "--critical-total", "10:", NULL };
+	struct options o1 = opts_for(a1), o2 = opts_for(a2), o3 = opts_for(a3);
+	int state;
+	char *text;
+
+	add(&r, "i-1", "Failed", 1, 1, "ExitCodeNonzero", NULL);
+	add(&r, "i-2", "Success", 1, 0, NULL, NULL);
+	text = render(&r, &o1, &state);
+	is_int(state, STATE_CRITICAL, "critical-failed 0 with one failure");
+	ok(strstr(text, "failed=1;;0;0;2") != NULL, "crit range in perfdata: %.200s", text);
+	free(text);
+	check_result_free(&r);
+
+	memset(&r, 0, sizeof(r));
+	add(&r, "i-1", "Failed", 1, 1, "ExitCodeNonzero", NULL);
+	add(&r, "i-2", "Success", 1, 0, NULL, NULL);
+	text = render(&r, &o2, &state);
+	is_int(state, STATE_WARNING, "--map PartialFailed=warning, threshold not hit");
+	ok(strstr(text, "failed=1;5;;0;2") != NULL, "warn range in perfdata");
+	free(text);
+	check_result_free(&r);
+
+	memset(&r, 0, sizeof(r));
+	add(&r, "i-1", "Running", 0, 0, NULL, NULL);
+	add(&r, "i-2", "Success", 1, 0, NULL, NULL);
+	text = render(&r, &o3, &state);
+	is_int(state, STATE_CRITICAL, "critical-total 10: with 2 instances wins over mapped OK");
+	ok(strstr(text, "; total=2 outside critical range 10:") != NULL, "first line names it: %.120s",
+	   text);
+	free(text);
+	check_result_free(&r);
+	options_free(&o1);
+	options_free(&o2);
+	options_free(&o3);
+}
+
+static void test_not_found_and_fault(void)
+{
+	struct check_result r = { 0 };
+	static const char *const crit[] = { "--critical-total", "1:", NULL };
+	struct options o = opts_for(crit);
+	struct strbuf out;
+	struct run_info info = { .elapsed = 0.5 };
+	struct fault f;
+	enum metric breached;
+
+	r.aggregate = AGG_NOT_FOUND;
+	is_int(check_state(&r, &o, &breached), STATE_UNKNOWN, "NotFound is UNKNOWN, thresholds aside");
+	strbuf_init(&out, 0);
+	output_result(&out, &r, &o, STATE_UNKNOWN, breached, &info);
+	ok(strncmp(out.data,
+		   "ECS INVOCATION UNKNOWN - t-hz0abc123 NotFound: no such invocation in cn-hangzhou",
+		   80) == 0,
+	   "NotFound line: %s", out.data);
+	strbuf_free(&out);
+
+	strbuf_init(&out, 0);
+	fault_set(&f, FAULT_API, "API error Forbidden.RAM: denied | really\n(RequestId X)");
+	output_fault(&out, "t-hz0abc123", &f, 0, &info);
+	is_str(out.data, "ECS INVOCATION UNKNOWN - t-hz0abc123: API error Forbidden.RAM: denied / really (RequestId X)\n",
+	       "fault is one sanitised line");
+	strbuf_free(&out);
+	options_free(&o);
+}
+
+int main(void)
+{
+	test_product_example();
+	test_order_and_verbose();
+	test_sanitising();
+	test_cap();
+	test_thresholds_and_map();
+	test_not_found_and_fault();
+	return tap_done();
+}
