@@ -68,7 +68,7 @@ static void perfdata(struct strbuf *out, const struct check_result *r, const str
 {
 	long long total = (long long)r->count;
 
-	strbuf_puts(out, " |");
+	strbuf_puts(out, " | ");
 	perfdata_int(out, "total", total, "", &opts->warn[METRIC_TOTAL], &opts->crit[METRIC_TOTAL],
 		     true, 0, false, 0);
 	for (int m = METRIC_RUNNING; m < METRIC_COUNT; m++)

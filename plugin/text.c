@@ -169,6 +169,14 @@ static void put_range(struct strbuf *out, const struct range *r)
 		strbuf_append(out, r->text, strnlen(r->text, sizeof r->text));
 }
 
+/* Trailing empty fields say nothing ("total=4;;;0;" is "total=4;;;0"), and
+ * the guidelines' own examples leave them out. */
+static void drop_empty_tail(struct strbuf *out)
+{
+	while (!out->failed && out->len > 0 && out->data[out->len - 1] == ';')
+		out->data[--out->len] = '\0';
+}
+
 int perfdata_int(struct strbuf *out, const char *label, long long value, const char *uom,
 		 const struct range *warn, const struct range *crit, bool has_min, long long min,
 		 bool has_max, long long max)
@@ -185,6 +193,7 @@ int perfdata_int(struct strbuf *out, const char *label, long long value, const c
 	strbuf_putc(out, ';');
 	if (has_max)
 		strbuf_printf(out, "%lld", max);
+	drop_empty_tail(out);
 	return out->failed ? -1 : 0;
 }
 
@@ -239,7 +248,8 @@ int perfdata_seconds(struct strbuf *out, const char *label, double seconds,
 	strbuf_printf(out, "%lld.%03llds", ms / 1000, ms % 1000);
 	put_range(out, warn);
 	put_range(out, crit);
-	/* no min or max for a duration, but the same five-field shape */
-	strbuf_puts(out, ";;");
+	/* A duration has a floor of 0 and no ceiling. */
+	strbuf_puts(out, ";0");
+	drop_empty_tail(out);
 	return out->failed ? -1 : 0;
 }

@@ -32,15 +32,18 @@ int text_sanitize(struct strbuf *out, const char *in, size_t len, size_t max_byt
  * - value/min/max are integers in the C locale (no locale can turn them into
  *   "1,0"); has_min/has_max false leave the field empty;
  * - warn/crit are written from range.text when set, empty otherwise;
- * - trailing empty fields are kept (";;;0;4") so the shape is stable.
+ * - trailing empty fields are left out ("total=4;;;0", "x=1"), empty fields
+ *   before a filled one are kept ("running=0;;;0;4");
+ * - label must not be empty (the buffer is failed); labels are our own
+ *   constants, so only ' and = are guarded against.
  * A space is written before the item when out is not empty and does not end
  * in '|' or ' '. Returns 0, or -1 when out failed. */
 int perfdata_int(struct strbuf *out, const char *label, long long value, const char *uom,
 		 const struct range *warn, const struct range *crit, bool has_min, long long min,
 		 bool has_max, long long max);
 
-/* The same for a non-negative duration in seconds, written with exactly three
- * decimals ("0.142") using integer arithmetic, unit "s". */
+/* A duration in seconds with exactly three decimals and unit "s", min 0, no
+ * max: "time=0.142s;;;0". Negative or NaN is written as 0.000. */
 int perfdata_seconds(struct strbuf *out, const char *label, double seconds,
 		     const struct range *warn, const struct range *crit);
 

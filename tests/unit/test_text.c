@@ -267,25 +267,25 @@ static void test_perfdata_int(void)
 		 "warn and crit written as given");
 	check_pd("", "failed", 2, NULL, NULL, "1", true, 0, true, 5, "failed=2;;1;0;5",
 		 "crit only");
-	check_pd("", "x", 7, NULL, "~:10", NULL, false, 0, false, 0, "x=7;~:10;;;",
-		 "warn only, no min or max: every field kept");
+	check_pd("", "x", 7, NULL, "~:10", NULL, false, 0, false, 0, "x=7;~:10",
+		 "warn only, no min or max: the empty tail is left out");
 	check_pd("", "x", 7, NULL, NULL, NULL, false, 0, true, 9, "x=7;;;;9", "max without min");
-	check_pd("", "x", 7, NULL, NULL, NULL, true, -3, false, 0, "x=7;;;-3;", "min without max");
-	check_pd("", "size", 512, "B", NULL, NULL, true, 0, false, 0, "size=512B;;;0;", "unit");
-	check_pd("", "size", 512, "", NULL, NULL, false, 0, false, 0, "size=512;;;;", "empty unit");
-	check_pd("", "a b", 1, NULL, NULL, NULL, false, 0, false, 0, "'a b'=1;;;;",
+	check_pd("", "x", 7, NULL, NULL, NULL, true, -3, false, 0, "x=7;;;-3", "min without max");
+	check_pd("", "size", 512, "B", NULL, NULL, true, 0, false, 0, "size=512B;;;0", "unit");
+	check_pd("", "size", 512, "", NULL, NULL, false, 0, false, 0, "size=512", "empty unit");
+	check_pd("", "a b", 1, NULL, NULL, NULL, false, 0, false, 0, "'a b'=1",
 		 "a label with a space is quoted");
-	check_pd("", "a'b", 1, NULL, NULL, NULL, false, 0, false, 0, "'a_b'=1;;;;",
+	check_pd("", "a'b", 1, NULL, NULL, NULL, false, 0, false, 0, "'a_b'=1",
 		 "a quote in a label becomes '_'");
-	check_pd("", "a=b", 1, NULL, NULL, NULL, false, 0, false, 0, "'a_b'=1;;;;",
+	check_pd("", "a=b", 1, NULL, NULL, NULL, false, 0, false, 0, "'a_b'=1",
 		 "'=' in a label becomes '_'");
-	check_pd("", "'='", 1, NULL, NULL, NULL, false, 0, false, 0, "'___'=1;;;;",
+	check_pd("", "'='", 1, NULL, NULL, NULL, false, 0, false, 0, "'___'=1",
 		 "only quotes and '='");
-	check_pd("", "a.b", 1, NULL, NULL, NULL, false, 0, false, 0, "'a.b'=1;;;;",
+	check_pd("", "a.b", 1, NULL, NULL, NULL, false, 0, false, 0, "'a.b'=1",
 		 "a '.' makes the label quoted");
-	check_pd("", "caf\xC3\xA9", 1, NULL, NULL, NULL, false, 0, false, 0, "'caf\xC3\xA9'=1;;;;",
+	check_pd("", "caf\xC3\xA9", 1, NULL, NULL, NULL, false, 0, false, 0, "'caf\xC3\xA9'=1",
 		 "a non-ASCII label is quoted");
-	check_pd("", "Az09_-", 1, NULL, NULL, NULL, false, 0, false, 0, "Az09_-=1;;;;",
+	check_pd("", "Az09_-", 1, NULL, NULL, NULL, false, 0, false, 0, "Az09_-=1",
 		 "[A-Za-z0-9_-] is written as is");
 	check_pd("", "x", -5, NULL, "-10:-1", NULL, true, -10, true, 0, "x=-5;-10:-1;;-10;0",
 		 "negative values");
@@ -293,16 +293,16 @@ static void test_perfdata_int(void)
 		 "x=9223372036854775807;;;-9223372036854775808;9223372036854775807",
 		 "the largest and smallest long long");
 	check_pd("", "x", LLONG_MIN, NULL, NULL, NULL, false, 0, false, 0,
-		 "x=-9223372036854775808;;;;", "LLONG_MIN as the value");
+		 "x=-9223372036854775808", "LLONG_MIN as the value");
 
 	/* the space before an item */
 	check_pd("OK - fine |", "a", 1, NULL, NULL, NULL, false, 0, false, 0,
-		 "OK - fine |a=1;;;;", "no space right after '|'");
+		 "OK - fine |a=1", "no space right after '|'");
 	check_pd("OK - fine | ", "a", 1, NULL, NULL, NULL, false, 0, false, 0,
-		 "OK - fine | a=1;;;;", "no second space after a space");
-	check_pd("a=1;;;;", "b", 2, NULL, NULL, NULL, false, 0, false, 0, "a=1;;;; b=2;;;;",
+		 "OK - fine | a=1", "no second space after a space");
+	check_pd("a=1;;;;", "b", 2, NULL, NULL, NULL, false, 0, false, 0, "a=1;;;; b=2",
 		 "a space between items");
-	check_pd("OK", "a", 1, NULL, NULL, NULL, false, 0, false, 0, "OK a=1;;;;",
+	check_pd("OK", "a", 1, NULL, NULL, NULL, false, 0, false, 0, "OK a=1",
 		 "a space after other text");
 
 	strbuf_init(&b, 0);
@@ -317,7 +317,7 @@ static void test_perfdata_int(void)
 	memcpy(w.text, "99", 3);
 	strbuf_init(&b, 0);
 	rc = perfdata_int(&b, "x", 1, NULL, &w, &w, false, 0, false, 0);
-	ok(rc == 0 && b.data != NULL && strcmp(b.data, "x=1;;;;") == 0,
+	ok(rc == 0 && b.data != NULL && strcmp(b.data, "x=1") == 0,
 	   "perfdata_int: the text of an unset range is not written");
 	strbuf_free(&b);
 
@@ -367,37 +367,37 @@ static void test_perfdata_seconds(void)
 	struct strbuf b;
 	int rc;
 
-	check_secs("time", 0.142, NULL, NULL, "time=0.142s;;;;", "0.142");
-	check_secs("time", 0, NULL, NULL, "time=0.000s;;;;", "0");
-	check_secs("time", -0.0, NULL, NULL, "time=0.000s;;;;", "-0.0");
-	check_secs("time", 1, NULL, NULL, "time=1.000s;;;;", "1");
-	check_secs("time", 12345.6789, NULL, NULL, "time=12345.679s;;;;", "12345.6789");
+	check_secs("time", 0.142, NULL, NULL, "time=0.142s;;;0", "0.142");
+	check_secs("time", 0, NULL, NULL, "time=0.000s;;;0", "0");
+	check_secs("time", -0.0, NULL, NULL, "time=0.000s;;;0", "-0.0");
+	check_secs("time", 1, NULL, NULL, "time=1.000s;;;0", "1");
+	check_secs("time", 12345.6789, NULL, NULL, "time=12345.679s;;;0", "12345.6789");
 	/* 1.0005 is stored as 1.000499999999999944..., below the half; the
 	 * product 1.0005 * 1000.0 would round up to exactly 1000.5 */
-	check_secs("time", 1.0005, NULL, NULL, "time=1.000s;;;;", "1.0005 (really just below)");
-	check_secs("time", 1.0015, NULL, NULL, "time=1.002s;;;;", "1.0015 (really just above)");
-	check_secs("time", 0.0005, NULL, NULL, "time=0.001s;;;;", "0.0005 (really just above)");
-	check_secs("time", 0.0625, NULL, NULL, "time=0.063s;;;;", "an exact half goes up");
-	check_secs("time", 0.0004999, NULL, NULL, "time=0.000s;;;;", "0.0004999");
-	check_secs("time", 59.9996, NULL, NULL, "time=60.000s;;;;", "rounding carries into seconds");
-	check_secs("time", 0.999, NULL, NULL, "time=0.999s;;;;", "0.999");
-	check_secs("time", 1e-300, NULL, NULL, "time=0.000s;;;;", "tiny");
-	check_secs("time", DBL_MIN / 4, NULL, NULL, "time=0.000s;;;;", "subnormal");
-	check_secs("time", 86400.25, NULL, NULL, "time=86400.250s;;;;", "one day");
-	check_secs("time", 999999999999.999, NULL, NULL, "time=999999999999.999s;;;;",
+	check_secs("time", 1.0005, NULL, NULL, "time=1.000s;;;0", "1.0005 (really just below)");
+	check_secs("time", 1.0015, NULL, NULL, "time=1.002s;;;0", "1.0015 (really just above)");
+	check_secs("time", 0.0005, NULL, NULL, "time=0.001s;;;0", "0.0005 (really just above)");
+	check_secs("time", 0.0625, NULL, NULL, "time=0.063s;;;0", "an exact half goes up");
+	check_secs("time", 0.0004999, NULL, NULL, "time=0.000s;;;0", "0.0004999");
+	check_secs("time", 59.9996, NULL, NULL, "time=60.000s;;;0", "rounding carries into seconds");
+	check_secs("time", 0.999, NULL, NULL, "time=0.999s;;;0", "0.999");
+	check_secs("time", 1e-300, NULL, NULL, "time=0.000s;;;0", "tiny");
+	check_secs("time", DBL_MIN / 4, NULL, NULL, "time=0.000s;;;0", "subnormal");
+	check_secs("time", 86400.25, NULL, NULL, "time=86400.250s;;;0", "one day");
+	check_secs("time", 999999999999.999, NULL, NULL, "time=999999999999.999s;;;0",
 		   "just below the cap");
-	check_secs("time", 1e13, NULL, NULL, "time=1000000000000.000s;;;;", "huge is capped");
-	check_secs("time", INFINITY, NULL, NULL, "time=1000000000000.000s;;;;", "+inf is capped");
-	check_secs("time", -1, NULL, NULL, "time=0.000s;;;;", "negative is 0.000");
-	check_secs("time", -INFINITY, NULL, NULL, "time=0.000s;;;;", "-inf is 0.000");
-	check_secs("time", NAN, NULL, NULL, "time=0.000s;;;;", "NaN is 0.000");
-	check_secs("time", 0.142, "5", "10:", "time=0.142s;5;10:;;", "warn and crit");
-	check_secs("run time", 2.5, NULL, "@0:1", "'run time'=2.500s;;@0:1;;", "quoted label");
+	check_secs("time", 1e13, NULL, NULL, "time=1000000000000.000s;;;0", "huge is capped");
+	check_secs("time", INFINITY, NULL, NULL, "time=1000000000000.000s;;;0", "+inf is capped");
+	check_secs("time", -1, NULL, NULL, "time=0.000s;;;0", "negative is 0.000");
+	check_secs("time", -INFINITY, NULL, NULL, "time=0.000s;;;0", "-inf is 0.000");
+	check_secs("time", NAN, NULL, NULL, "time=0.000s;;;0", "NaN is 0.000");
+	check_secs("time", 0.142, "5", "10:", "time=0.142s;5;10:;0", "warn and crit");
+	check_secs("run time", 2.5, NULL, "@0:1", "'run time'=2.500s;;@0:1;0", "quoted label");
 
 	strbuf_init(&b, 0);
 	strbuf_puts(&b, "OK |total=1;;;;");
 	rc = perfdata_seconds(&b, "t", 0.5, NULL, NULL);
-	ok(rc == 0 && b.data != NULL && strcmp(b.data, "OK |total=1;;;; t=0.500s;;;;") == 0,
+	ok(rc == 0 && b.data != NULL && strcmp(b.data, "OK |total=1;;;; t=0.500s;;;0") == 0,
 	   "perfdata_seconds: NULL ranges, space before the item");
 	strbuf_free(&b);
 
@@ -433,7 +433,7 @@ static void test_seconds_vs_printf(void)
 		v = (double)(x >> 11) / 9007199254740992.0;
 		v *= (i % 3 == 0) ? 1.0 : (i % 3 == 1) ? 1000.0 : 1e9;
 		snprintf(ref, sizeof ref, "%.3f", v);
-		snprintf(want, sizeof want, "t=%ss;;;;", ref);
+		snprintf(want, sizeof want, "t=%ss;;;0", ref);
 		strbuf_reset(&b);
 		if (perfdata_seconds(&b, "t", v, NULL, NULL) != 0 || strcmp(b.data, want) != 0) {
 			bad = 1;
@@ -466,7 +466,7 @@ static void test_comma_locale(void)
 	}
 	snprintf(probe, sizeof probe, "%.1f", 0.5);
 	ok(strcmp(probe, "0,5") == 0, "%s: printf(\"%%.1f\") writes a comma", found);
-	check_secs("time", 12345.6789, "1.5", "2.5", "time=12345.679s;1.5;2.5;;",
+	check_secs("time", 12345.6789, "1.5", "2.5", "time=12345.679s;1.5;2.5;0",
 		   "no comma in a decimal comma locale");
 	check_pd("", "x", 1234567, NULL, "0.5", NULL, true, -1000000, true, 1000000,
 		 "x=1234567;0.5;;-1000000;1000000", "no comma and no grouping in that locale");
