@@ -134,9 +134,9 @@ static int build_request(struct api_client *api, const char *action,
 
 		strbuf_init(&shown, 8192);
 		if (api->creds->security_token)
-			params_set(&all, "SecurityToken", "****");
+			params_set(&all, "SecurityToken", "REDACTED");
 		sign_canonical_query(&all, &shown);
-		trace(api, 3, "  request: POST %s/?%s&Signature=****", api->endpoint,
+		trace(api, 3, "  request: POST %s/?%s&Signature=REDACTED", api->endpoint,
 		      shown.data ? shown.data : "");
 		strbuf_free(&shown);
 	}

@@ -21,6 +21,8 @@ static int by_instance_id(const void *a, const void *b)
 static int take_page(struct check_result *r, struct record_page *page, size_t *cap,
 		     struct fault *f)
 {
+	if (page->count == 0)
+		return 0;
 	if (page->count > *cap - r->count) {
 		size_t want = *cap ? *cap : 64;
 		struct record *grown;
@@ -35,7 +37,9 @@ static int take_page(struct check_result *r, struct record_page *page, size_t *c
 		r->instances = grown;
 		*cap = want;
 	}
-	memcpy(r->instances + r->count, page->records, page->count * sizeof(*page->records));
+	if (page->count > 0)
+		memcpy(r->instances + r->count, page->records,
+		       page->count * sizeof(*page->records));
 	r->count += page->count;
 	/* The records now belong to r; free only the page's own array. */
 	free(page->records);
