@@ -1,0 +1,1524 @@
+#!/usr/bin/env python3
+"""Loopback simulator of the Alibaba Cloud ECS API (version 2014-05-26), as far
+as check_ecs_invocation uses it: DescribeInvocations and
+DescribeInvocationResults, signed with RPC signature v1 (HMAC-SHA1) or V3
+(ACS3-HMAC-SHA256).
+
+It is strict on purpose: a request the real service would refuse is refused
+here with the real error shape, so that the plugin's tests prove something.
+The facts it follows are in the project's API notes (aliyun-api.md); where the
+notes leave a behaviour open, the choice made here is marked "assumption".
+
+Usage:
+  ecs_sim.py --scenarios DIR --keys FILE --log FILE --ready-file FILE
+             [--port 0] [--tls-cert CERT --tls-key KEY]
+             [--clock-offset SECONDS] [--relax-replay] [--log-bodies]
+
+The server binds 127.0.0.1 only, writes the port it got to the ready file
+(atomically, once it listens), logs one JSON object per request to the log
+file, and serves until SIGTERM or SIGINT. SIGHUP resets the fault counters of
+every scenario (and logs {"event": "reset"}).
+
+Scenario files (DIR/<InvokeId>.json) are described in scenarios/README.md.
+"""
+
+import argparse
+import base64
+import copy
+import datetime
+import email.utils
+import hashlib
+import itertools
+import json
+import os
+import re
+import select
+import signal
+import socket
+import socketserver
+import ssl
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote_plus
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
+import aliyun_sign as sign  # noqa: E402
+
+API_VERSION = "2014-05-26"
+ACTIONS = ("DescribeInvocations", "DescribeInvocationResults")
+CLOCK_WINDOW = 15 * 60          # allowed skew of Timestamp / x-acs-date
+NONCE_TTL = 15 * 60             # how long a used nonce is remembered
+MAX_REQUEST_BODY = 1 << 20
+MAX_TOKENS = 100000
+DEFAULT_REGION = "cn-hangzhou"
+HOST_ID = "ecs.aliyuncs.com"
+TIMESTAMP_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$")
+SAFE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+# Region ids the real ECS API knows (public regions); any other RegionId is
+# answered with InvalidRegionId.NotFound.
+KNOWN_REGIONS = frozenset("""
+cn-hangzhou cn-shanghai cn-beijing cn-qingdao cn-zhangjiakou cn-huhehaote
+cn-wulanchabu cn-shenzhen cn-heyuan cn-guangzhou cn-chengdu cn-nanjing
+cn-fuzhou cn-wuhan-lr cn-hongkong ap-northeast-1 ap-northeast-2
+ap-southeast-1 ap-southeast-2 ap-southeast-3 ap-southeast-5 ap-southeast-6
+ap-southeast-7 ap-south-1 us-east-1 us-west-1 eu-west-1 eu-central-1
+me-east-1 me-central-1 cn-shanghai-finance-1 cn-shenzhen-finance-1
+cn-beijing-finance-1 cn-north-2-gov-1
+""".split())
+
+# Code -> (HTTP status, message). Statuses and messages follow aliyun-api.md
+# §5; codes the notes list without a status are marked as assumptions.
+ERRORS = {
+    "SignatureDoesNotMatch": (400, "Specified signature is not matched with "
+                              "our calculation. server string to sign is:"),
+    "IncompleteSignature": (400, "The request signature does not conform to "
+                            "Aliyun standards."),
+    "SignatureNonceUsed": (400, "Specified signature nonce was used already."),
+    "InvalidTimeStamp.Expired": (400, "Specified time stamp or date value is "
+                                 "expired."),
+    "IllegalTimestamp": (400, "The input parameter \"Timestamp\" that is "
+                         "mandatory for processing this request is not "
+                         "supplied or not in the format "
+                         "yyyy-MM-ddTHH:mm:ssZ."),
+    "InvalidAccessKeyId.NotFound": (404, "Specified access key is not found."),
+    "Forbidden.AccessKeyDisabled": (403, "The Access Key is disabled."),
+    # assumption: 400 for the STS token codes (the notes say "4xx").
+    "MissingSecurityToken": (400, "SecurityToken is mandatory for this "
+                             "AccessKeyId."),
+    "InvalidSecurityToken.MismatchWithAccessKey": (
+        400, "Specified SecurityToken mismatch with the AccessKey."),
+    "Forbidden.RAM": (403, "User not authorized to operate on the specified "
+                      "resource."),
+    "Throttling.User": (400, "Request was denied due to user flow control."),
+    "Throttling": (400, "Request was denied due to request throttling."),
+    "ServiceUnavailable": (503, "The request has failed due to a temporary "
+                           "failure of the server."),
+    "InternalError": (500, "The request processing has failed due to some "
+                      "unknown error, exception or failure."),
+    "InvalidRegionId.NotFound": (404, "The specified RegionId does not "
+                                 "exist."),
+    "MissingParameter.RegionId": (400, "The input parameter \"RegionId\" that "
+                                  "is mandatory for processing this request "
+                                  "is not supplied."),
+    "MissingParameter": (400, "The input parameter \"%s\" that is mandatory "
+                         "for processing this request is not supplied."),
+    "InvalidParameter": (400, "The specified parameter \"%s\" is not valid."),
+    "InvalidParameter.MaxResults": (400, "The specified parameter "
+                                    "\"MaxResults\" is not valid."),
+    "InvalidParameter.NextToken": (400, "The specified parameter "
+                                   "\"NextToken\" is not valid."),
+    "InvalidParam.PageSize": (400, "The specified parameter \"PageSize\" is "
+                              "not valid."),
+    "InvalidParam.PageNumber": (400, "The specified parameter \"PageNumber\" "
+                                "is not valid."),
+    # assumption: the notes say IncludeHistory=true needs a Period or
+    # EveryReboot execution but name no error code; this one is ours.
+    "InvalidParameter.IncludeHistory": (400, "IncludeHistory is only "
+                                        "supported for invocations whose "
+                                        "RepeatMode is Period or "
+                                        "EveryReboot."),
+    # assumption: code for a ContentEncoding other than PlainText/Base64.
+    "InvalidParameter.ContentEncoding": (400, "The specified parameter "
+                                         "\"ContentEncoding\" is not "
+                                         "valid."),
+    "InvalidAction.NotFound": (400, "Specified api is not found, please "
+                               "check your url and method."),
+    "InvalidVersion": (400, "Specified parameter Version is not valid."),
+    "UnsupportedHTTPMethod": (403, "This http method is not supported."),
+    "InvalidInvokeId.NotFound": (404, "The specified invoke ID does not "
+                                 "exist."),
+    "RequestEntityTooLarge": (413, "The request body is too large."),
+}
+
+
+class ApiError(Exception):
+    """An error answer in the real shape."""
+
+    def __init__(self, code, message=None, status=None, headers=None,
+                 detail=None, close=False):
+        super().__init__(code)
+        st, msg = ERRORS.get(code, (400, code))
+        self.code = code
+        self.status = status or st
+        self.message = msg if message is None else message
+        self.headers = headers or {}
+        self.detail = detail
+        self.close = close
+
+
+def missing(name, code="MissingParameter"):
+    return ApiError(code, ERRORS["MissingParameter"][1] % name)
+
+
+def invalid(name, code="InvalidParameter"):
+    if code == "InvalidParameter":
+        return ApiError(code, ERRORS["InvalidParameter"][1] % name)
+    return ApiError(code)
+
+
+class ScenarioError(Exception):
+    pass
+
+
+# ------------------------------------------------------------ status model
+
+def legacy_instance_status(status, d):
+    """Legacy InstanceInvokeStatus the real API sends beside InvocationStatus
+    (aliyun-api.md §3.4; the 2021 samples show a failed-by-exit-code run as
+    Finished)."""
+    if status in ("Pending", "Scheduled", "Running", "Stopping"):
+        return "Running"
+    if status == "Success":
+        return "Finished"
+    if status == "Failed":
+        if "ExitCode" in d and d.get("ErrorCode", "") in ("",
+                                                          "ExitCodeNonzero"):
+            return "Finished"
+        return "Failed"
+    if status in ("Invalid", "Aborted", "Error", "Timeout"):
+        return "Failed"
+    if status in ("Stopped", "Cancelled", "Terminated"):
+        return "Stopped"
+    return None
+
+
+def legacy_record_status(status, d):
+    """InvokeRecordStatus (§3.5): like the above, but it knows Stopping."""
+    if status == "Stopping":
+        return "Stopping"
+    return legacy_instance_status(status, d)
+
+
+def legacy_invoke_status(status, repeat_mode):
+    """Invocation-level InvokeStatus (§3.1)."""
+    if repeat_mode in ("Period", "EveryReboot") and status not in (
+            "Stopped", "Stopping"):
+        return "Running"
+    return {
+        "Pending": "Running", "Scheduled": "Running", "Running": "Running",
+        "Stopping": "Stopping", "Success": "Finished", "Failed": "Failed",
+        "PartialFailed": "PartialFailed", "Stopped": "Stopped",
+    }.get(status)
+
+
+# ---------------------------------------------------------------- scenarios
+
+INVOCATION_DEFAULTS = {
+    "CommandType": "RunShellScript",
+    "CommandDescription": "",
+    "CommandContent": "",
+    "Parameters": "{}",
+    "RepeatMode": "Once",
+    "Frequency": "",
+    "Timed": False,
+    "Username": "root",
+    "WorkingDir": "",
+    "Timeout": 60,
+    "TerminationMode": "Process",
+}
+INVOCATION_ORDER = [
+    "InvokeId", "CommandId", "CommandName", "CommandType",
+    "CommandDescription", "CommandContent", "Parameters", "RepeatMode",
+    "Frequency", "Timed", "CreationTime", "InvocationStatus", "InvokeStatus",
+    "Username", "WorkingDir", "Timeout", "TerminationMode", "Launcher",
+    "ContainerId", "ContainerName", "OssOutputDelivery",
+]
+INSTANCE_ORDER = [
+    "InstanceId", "InvocationStatus", "InstanceInvokeStatus", "ExitCode",
+    "ErrorCode", "ErrorInfo", "Output", "Dropped", "Repeats", "CreationTime",
+    "StartTime", "FinishTime", "StopTime", "UpdateTime", "Timed",
+    "OssOutputStatus", "OssOutputUri", "OssOutputErrorCode",
+    "OssOutputErrorInfo",
+]
+RECORD_ORDER = [
+    "InvokeId", "CommandId", "InstanceId", "InvocationStatus",
+    "InvokeRecordStatus", "ExitCode", "ErrorCode", "ErrorInfo", "Output",
+    "Dropped", "Repeats", "StartTime", "FinishedTime", "StopTime", "Username",
+    "TerminationMode", "Launcher", "ContainerId", "ContainerName",
+    "OssOutputDelivery", "OssOutputStatus", "OssOutputUri",
+    "OssOutputErrorCode", "OssOutputErrorInfo",
+]
+# Fields copied from a run record to the instance view (DescribeInvocations
+# shows the latest run only, §4).
+RUN_TO_INSTANCE = ["InvocationStatus", "ExitCode", "ErrorCode", "ErrorInfo",
+                   "StartTime", "StopTime", "Dropped", "Output",
+                   "OutputBase64"]
+SIM_ONLY_KEYS = ("runs", "OutputBase64")
+FAULT_TYPES = ("error", "delay", "trickle", "hang", "cut", "raw", "huge",
+               "mutate")
+SCENARIO_KEYS = {"region", "class", "description", "invocation", "instances",
+                 "generate", "faults", "expect", "derive_legacy"}
+
+
+class Fault:
+    """One fault of a scenario, with its own request counter."""
+
+    def __init__(self, spec, where):
+        if not isinstance(spec, dict) or spec.get("type") not in FAULT_TYPES:
+            raise ScenarioError("%s: fault needs a type among %s"
+                                % (where, ", ".join(FAULT_TYPES)))
+        self.spec = spec
+        self.type = spec["type"]
+        self.action = spec.get("action")
+        if self.action is not None and self.action not in ACTIONS:
+            raise ScenarioError("%s: unknown fault action %r"
+                                % (where, self.action))
+        self.first = spec.get("first")
+        if self.first is not None and (not isinstance(self.first, int)
+                                       or self.first < 1):
+            raise ScenarioError("%s: first must be a positive integer" % where)
+        if self.type == "error":
+            for k in ("status", "code"):
+                if k not in spec:
+                    raise ScenarioError("%s: error fault needs %s" % (where, k))
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def consider(self, action):
+        """Count a request; say whether this fault answers it."""
+        if self.action is not None and self.action != action:
+            return False
+        with self.lock:
+            self.count += 1
+            n = self.count
+        return self.first is None or n <= self.first
+
+    def reset(self):
+        with self.lock:
+            self.count = 0
+
+    def api_error(self):
+        s = self.spec
+        headers = dict(s.get("headers", {}))
+        if "retry_after_ms" in s:
+            headers["x-acs-retry-after"] = str(s["retry_after_ms"])
+        return ApiError(s["code"], s.get("message", ERRORS.get(
+            s["code"], (0, s["code"]))[1]), status=s["status"],
+            headers=headers)
+
+
+def _sort_time(value):
+    return value if isinstance(value, str) else ""
+
+
+class Scenario:
+    """One invocation: header, instances (with run history for periodic
+    ones), optional faults. Built from DIR/<InvokeId>.json."""
+
+    def __init__(self, sid, data):
+        where = sid
+        if not isinstance(data, dict):
+            raise ScenarioError("%s: top level must be an object" % where)
+        unknown = set(data) - SCENARIO_KEYS
+        if unknown:
+            raise ScenarioError("%s: unknown keys %s" % (where, sorted(unknown)))
+        inv = data.get("invocation")
+        if not isinstance(inv, dict):
+            raise ScenarioError("%s: needs an \"invocation\" object" % where)
+        inv = dict(inv)
+        inv.setdefault("InvokeId", sid)
+        if inv["InvokeId"] != sid:
+            raise ScenarioError("%s: InvokeId %r differs from the file name"
+                                % (where, inv["InvokeId"]))
+        self.id = sid
+        self.region = data.get("region", DEFAULT_REGION)
+        self.cls = data.get("class", "normal")
+        self.expect = data.get("expect")
+        self.derive_legacy = data.get("derive_legacy", True)
+        self.invocation = inv
+        self.repeat_mode = inv.get("RepeatMode", "Once")
+        instances = data.get("instances", [])
+        if not isinstance(instances, list):
+            raise ScenarioError("%s: instances must be a list" % where)
+        self.instances = [self._prepare(dict(i), where) for i in instances]
+        gen = data.get("generate")
+        if gen is not None:
+            self.instances.extend(self._generate(gen, where))
+        self.faults = [Fault(f, "%s fault %d" % (where, n))
+                       for n, f in enumerate(data.get("faults", []))]
+
+    @staticmethod
+    def _prepare(inst, where):
+        if "InstanceId" not in inst:
+            raise ScenarioError("%s: every instance needs an InstanceId"
+                                % where)
+        runs = inst.get("runs")
+        if runs is not None:
+            if not isinstance(runs, list) or not runs:
+                raise ScenarioError("%s: runs must be a non-empty list"
+                                    % where)
+            runs = sorted((dict(r) for r in runs),
+                          key=lambda r: _sort_time(r.get("StartTime")))
+            for n, run in enumerate(runs, 1):
+                run.setdefault("Repeats", n)
+            inst["runs"] = runs
+        return inst
+
+    @staticmethod
+    def _generate(gen, where):
+        try:
+            count = int(gen["count"])
+            pattern = gen["instance_id"]
+            template = gen.get("template", {})
+            rules = gen.get("rules", [])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ScenarioError("%s: bad generate block (%s)" % (where, e))
+        out = []
+        for n in range(1, count + 1):
+            inst = copy.deepcopy(template)
+            inst["InstanceId"] = pattern.format(n=n)
+            for rule in rules:
+                every = int(rule.get("every", 1))
+                offset = int(rule.get("offset", 0))
+                if every > 0 and (n - offset) % every == 0 and n > offset:
+                    inst.update(copy.deepcopy(rule.get("set", {})))
+            out.append(Scenario._prepare(inst, where))
+        return out
+
+    def reset_faults(self):
+        for f in self.faults:
+            f.reset()
+
+    def pick_fault(self, action):
+        chosen = None
+        for f in self.faults:
+            if f.consider(action) and chosen is None:
+                chosen = f
+        return chosen
+
+    # ---- views (unencoded: Output stays bytes under "_output")
+
+    def invocation_view(self):
+        d = dict(INVOCATION_DEFAULTS)
+        d.update(self.invocation)
+        if self.derive_legacy and "InvokeStatus" not in self.invocation:
+            st = legacy_invoke_status(d.get("InvocationStatus"),
+                                      d.get("RepeatMode"))
+            if st:
+                d["InvokeStatus"] = st
+        return d
+
+    def instance_view(self, inst):
+        base = {}
+        runs = inst.get("runs")
+        if runs:
+            last = runs[-1]
+            for k in RUN_TO_INSTANCE:
+                if k in last:
+                    base[k] = last[k]
+            if "FinishedTime" in last:
+                base["FinishTime"] = last["FinishedTime"]
+            base["Repeats"] = len(runs)
+        for k, v in inst.items():
+            if k == "runs":
+                continue
+            if k == "Output":
+                base.pop("OutputBase64", None)
+            if k == "OutputBase64":
+                base.pop("Output", None)
+            base[k] = v
+        base.setdefault("CreationTime", self.invocation.get("CreationTime"))
+        base.setdefault("ErrorCode", "")
+        base.setdefault("ErrorInfo", "")
+        base.setdefault("Dropped", 0)
+        base.setdefault("Repeats", 1 if base.get("StartTime") else 0)
+        base.setdefault("StopTime", "")
+        base.setdefault("Timed", self.invocation.get("Timed", False))
+        base.setdefault("UpdateTime", base.get("FinishTime")
+                        or base.get("StartTime") or base.get("CreationTime"))
+        if self.derive_legacy and "InstanceInvokeStatus" not in inst \
+                and "InvocationStatus" in base:
+            legacy = legacy_instance_status(base["InvocationStatus"], base)
+            if legacy:
+                base["InstanceInvokeStatus"] = legacy
+        return base
+
+    def _record(self, inst, src, finished_key):
+        inv = self.invocation_view()
+        rec = {"InvokeId": self.id, "CommandId": inv.get("CommandId"),
+               "InstanceId": inst["InstanceId"]}
+        for k, v in src.items():
+            if k in ("runs", "InstanceInvokeStatus", "CreationTime",
+                     "UpdateTime", "Timed"):
+                continue
+            if k == finished_key:
+                rec["FinishedTime"] = v
+                continue
+            rec[k] = v
+        rec.setdefault("ErrorCode", "")
+        rec.setdefault("ErrorInfo", "")
+        rec.setdefault("Dropped", 0)
+        rec.setdefault("StopTime", "")
+        rec.setdefault("Username", inv.get("Username"))
+        rec.setdefault("TerminationMode", inv.get("TerminationMode"))
+        if "InvokeRecordStatus" not in rec:
+            legacy = None
+            if "InvocationStatus" in rec:
+                if self.derive_legacy:
+                    legacy = legacy_record_status(rec["InvocationStatus"], rec)
+            else:
+                legacy = src.get("InstanceInvokeStatus")
+            if legacy:
+                rec["InvokeRecordStatus"] = legacy
+        return rec
+
+    def records(self, include_history):
+        """DescribeInvocationResults records: one per instance (its newest
+        run for periodic ones), or every run, newest first."""
+        if not include_history:
+            out = []
+            for inst in self.instances:
+                runs = inst.get("runs")
+                if runs:
+                    out.append(self._record(inst, runs[-1], "FinishedTime"))
+                else:
+                    out.append(self._record(inst, self.instance_view(inst),
+                                            "FinishTime"))
+            return out
+        out = []
+        for inst in self.instances:
+            for run in inst.get("runs") or []:
+                out.append(self._record(inst, run, "FinishedTime"))
+        # newest first by StartTime, then by instance id (§2; order is
+        # undocumented, this is the simulator's choice)
+        out.sort(key=lambda r: str(r.get("InstanceId")))
+        out.sort(key=lambda r: _sort_time(r.get("StartTime")), reverse=True)
+        return out
+
+
+class ScenarioStore:
+    """Loads DIR/<InvokeId>.json on demand, reloading a file that changed."""
+
+    def __init__(self, directory):
+        self.dir = directory
+        self.cache = {}
+        self.lock = threading.Lock()
+
+    def get(self, invoke_id):
+        if not isinstance(invoke_id, str) or not SAFE_ID_RE.match(invoke_id):
+            return None
+        path = os.path.join(self.dir, invoke_id + ".json")
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        key = (st.st_mtime_ns, st.st_size)
+        with self.lock:
+            hit = self.cache.get(invoke_id)
+        if hit and hit[0] == key:
+            return hit[1]
+        try:
+            with open(path, "rb") as f:
+                data = json.loads(f.read().decode("utf-8"))
+        except (OSError, ValueError) as e:
+            raise ScenarioError("%s: %s" % (path, e))
+        sc = Scenario(invoke_id, data)
+        with self.lock:
+            self.cache[invoke_id] = (key, sc)
+        return sc
+
+    def ids(self):
+        try:
+            names = os.listdir(self.dir)
+        except OSError:
+            return []
+        return sorted(n[:-5] for n in names
+                      if n.endswith(".json") and SAFE_ID_RE.match(n[:-5]))
+
+    def all(self):
+        out = []
+        for sid in self.ids():
+            sc = self.get(sid)
+            if sc is not None:
+                out.append(sc)
+        return out
+
+    def reset_faults(self):
+        with self.lock:
+            scenarios = [v[1] for v in self.cache.values()]
+        for sc in scenarios:
+            sc.reset_faults()
+
+
+# ------------------------------------------------------------------ helpers
+
+def output_bytes(d):
+    if "OutputBase64" in d:
+        return base64.b64decode(d["OutputBase64"])
+    out = d.get("Output")
+    if out is None:
+        return b""
+    if isinstance(out, str):
+        return out.encode("utf-8")
+    return out          # a wrongly typed Output passes through unchanged
+
+
+def encode_text(raw, encoding):
+    if not isinstance(raw, (bytes, bytearray)):
+        return raw
+    if encoding == "PlainText":
+        return raw.decode("utf-8", "replace")
+    return base64.b64encode(raw).decode("ascii")
+
+
+def ordered(d, order):
+    out = {}
+    for k in order:
+        if k in d and d[k] is not None:
+            out[k] = d[k]
+    for k, v in d.items():
+        if k not in out and k not in order and v is not None \
+                and k not in SIM_ONLY_KEYS and not k.startswith("_"):
+            out[k] = v
+    return out
+
+
+def parse_timestamp(value):
+    m = TIMESTAMP_RE.match(value or "")
+    if not m:
+        raise ValueError(value)
+    dt = datetime.datetime(*map(int, m.groups()),
+                           tzinfo=datetime.timezone.utc)
+    return dt.timestamp()
+
+
+def parse_pairs(text):
+    """Decode a query string or form body into a list of (name, value)."""
+    out = []
+    for piece in text.split("&"):
+        if not piece:
+            continue
+        name, _, value = piece.partition("=")
+        try:
+            out.append((unquote_plus(name, errors="strict"),
+                        unquote_plus(value, errors="strict")))
+        except UnicodeDecodeError:
+            raise ApiError("InvalidParameter", "The request contains a "
+                           "parameter that is not valid UTF-8.")
+    return out
+
+
+def pairs_to_dict(pairs, into=None):
+    d = {} if into is None else into
+    for name, value in pairs:
+        if name in d:
+            # assumption: a repeated parameter name is refused rather than
+            # silently resolved one way or the other.
+            raise ApiError("InvalidParameter", "The parameter \"%s\" is "
+                           "given more than once." % name)
+        d[name] = value
+    return d
+
+
+def set_path(obj, path, value, delete=False):
+    """Set (or delete) a dotted path like Invocations.Invocation.0.X."""
+    parts = path.split(".")
+    cur = obj
+    for p in parts[:-1]:
+        cur = cur[int(p)] if isinstance(cur, list) else cur[p]
+    last = parts[-1]
+    if isinstance(cur, list):
+        last = int(last)
+    if delete:
+        del cur[last]
+    else:
+        cur[last] = value
+
+
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(v):
+    if isinstance(v, bool):
+        v = "true" if v else "false"
+    v = str(v)
+    v = v.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _XML_BAD.sub("\ufffd", v)
+
+
+def to_xml(root, obj):
+    parts = ["<?xml version='1.0' encoding='UTF-8'?>"]
+
+    def emit(name, value):
+        if isinstance(value, list):
+            for item in value:
+                emit(name, item)
+        elif isinstance(value, dict):
+            parts.append("<%s>" % name)
+            for k, v in value.items():
+                emit(k, v)
+            parts.append("</%s>" % name)
+        elif value is None:
+            parts.append("<%s/>" % name)
+        else:
+            parts.append("<%s>%s</%s>" % (name, _xml_text(value), name))
+
+    emit(root, obj)
+    return "".join(parts).encode("utf-8")
+
+
+# ---------------------------------------------------------------- simulator
+
+class SimState:
+    """Everything the request threads share."""
+
+    def __init__(self, args):
+        with open(args.keys, "rb") as f:
+            self.keys = json.loads(f.read().decode("utf-8"))
+        self.store = ScenarioStore(args.scenarios)
+        self.clock_offset = float(args.clock_offset)
+        self.relax_replay = bool(args.relax_replay)
+        self.log_path = args.log
+        self.log_bodies = bool(args.log_bodies)
+        self.stop = threading.Event()
+        self.log_lock = threading.Lock()
+        self.nonce_lock = threading.Lock()
+        self.nonces = {}
+        self.token_lock = threading.Lock()
+        self.tokens = {}
+        self.conn_counter = itertools.count(1)
+        self.conn_lock = threading.Lock()
+
+    def now(self):
+        return time.time() + self.clock_offset
+
+    def next_conn(self):
+        with self.conn_lock:
+            return next(self.conn_counter)
+
+    def log(self, entry):
+        line = (json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+                + "\n").encode("utf-8")
+        with self.log_lock:
+            # O_APPEND and one open per line: a harness that truncates the
+            # file between tests loses nothing that comes after.
+            fd = os.open(self.log_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT,
+                         0o644)
+            try:
+                view = memoryview(line)
+                while view:
+                    n = os.write(fd, view)
+                    view = view[n:]
+            finally:
+                os.close(fd)
+
+    def use_nonce(self, access_key_id, nonce):
+        """Remember a nonce; False if it was seen within NONCE_TTL."""
+        now = time.time()
+        key = (access_key_id, nonce)
+        with self.nonce_lock:
+            if len(self.nonces) > 10000:
+                for k in [k for k, t in self.nonces.items()
+                          if now - t > NONCE_TTL]:
+                    del self.nonces[k]
+            seen = self.nonces.get(key)
+            if seen is not None and now - seen <= NONCE_TTL:
+                return False
+            self.nonces[key] = now
+            return True
+
+    def new_token(self, scope, offset):
+        # Opaque, base64-like, and made to contain '+' and '/' so that a
+        # client that does not percent-encode it sends a different token.
+        while True:
+            tok = "AAAAA" + base64.b64encode(os.urandom(33)).decode("ascii")
+            if "+" in tok and "/" in tok:
+                break
+        with self.token_lock:
+            if len(self.tokens) >= MAX_TOKENS:
+                for k in list(self.tokens)[:MAX_TOKENS // 10]:
+                    del self.tokens[k]
+            self.tokens[tok] = (scope, offset)
+        return tok
+
+    def lookup_token(self, token, scope):
+        with self.token_lock:
+            hit = self.tokens.get(token)
+        if hit is None or hit[0] != scope:
+            raise ApiError("InvalidParameter.NextToken")
+        return hit[1]
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64
+
+    def __init__(self, addr, handler, state):
+        self.state = state
+        super().__init__(addr, handler)
+
+    def server_bind(self):
+        # HTTPServer.server_bind would do a reverse DNS look-up; not needed.
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name = host
+        self.server_port = port
+
+    def handle_error(self, request, client_address):
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (OSError, ssl.SSLError)):
+            return      # client went away, TLS refused by the client, ...
+        super().handle_error(request, client_address)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ecs-sim/1.0"
+    sys_version = ""
+    timeout = 120           # idle keep-alive connections are closed after it
+
+    def setup(self):
+        super().setup()
+        self.conn_id = self.server.state.next_conn()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY,
+                                       1)
+        except OSError:
+            pass
+
+    def log_message(self, fmt, *args):
+        pass                # the JSON request log replaces the access log
+
+    def date_time_string(self, timestamp=None):
+        return email.utils.formatdate(self.server.state.now(), usegmt=True)
+
+    def do_GET(self):
+        self.api()
+
+    def do_POST(self):
+        self.api()
+
+    def _unsupported(self):
+        self.api(unsupported=True)
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _unsupported
+
+    # ------------------------------------------------------------ request
+
+    def api(self, unsupported=False):
+        st = self.server.state
+        self.rec = {
+            "t": round(time.time(), 6), "conn": self.conn_id,
+            "method": self.command, "action": None, "sig_version": None,
+            "verdict": None, "nonce": None, "invoke_id": None,
+            "max_results": None, "next_token": None,
+            "include_history": None, "status": None, "access_key_id": None,
+        }
+        self.request_id = str(uuid.uuid4()).upper()
+        auth = self.headers.get("Authorization")
+        self.is_v3 = auth is not None and auth.strip().startswith("ACS3-")
+        self.want_json = self.is_v3
+        self.logged = False
+        try:
+            if unsupported:
+                self.close_connection = True
+                try:
+                    fmt = dict(parse_pairs(self.path.partition("?")[2])).get(
+                        "Format") or ""
+                    self.want_json = fmt.lower() == "json"
+                except ApiError:
+                    pass
+                raise ApiError("UnsupportedHTTPMethod")
+            body = self.read_body()
+            result = self.process(body, auth)
+        except ApiError as e:
+            if e.close:
+                self.close_connection = True
+            self.send_error_reply(e)
+            return
+        except ScenarioError as e:
+            sys.stderr.write("ecs_sim: bad scenario: %s\n" % e)
+            self.send_error_reply(ApiError("InternalError"))
+            return
+        payload, root, fault = result
+        self.send_payload(200, payload, root, fault)
+
+    def read_body(self):
+        te = self.headers.get("Transfer-Encoding")
+        if te is not None:
+            if te.strip().lower() != "chunked":
+                raise ApiError("InvalidParameter", "Unsupported "
+                               "Transfer-Encoding.", close=True)
+            chunks, total = [], 0
+            while True:
+                line = self.rfile.readline(1024)
+                try:
+                    size = int(line.split(b";")[0].strip(), 16)
+                except ValueError:
+                    raise ApiError("InvalidParameter", "Malformed chunked "
+                                   "body.", close=True)
+                if size == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n",
+                                                            b""):
+                        pass
+                    break
+                total += size
+                if total > MAX_REQUEST_BODY:
+                    raise ApiError("RequestEntityTooLarge", close=True)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(1024)
+            return b"".join(chunks)
+        cl = self.headers.get("Content-Length")
+        if cl is None:
+            return b""
+        try:
+            n = int(cl)
+            if n < 0:
+                raise ValueError
+        except ValueError:
+            raise ApiError("InvalidParameter", "Bad Content-Length.",
+                           close=True)
+        if n > MAX_REQUEST_BODY:
+            raise ApiError("RequestEntityTooLarge", close=True)
+        return self.rfile.read(n)
+
+    def process(self, body, auth):
+        st = self.server.state
+        path, _, rawq = self.path.partition("?")
+        query = pairs_to_dict(parse_pairs(rawq))
+        params = dict(query)
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0]
+        if self.command == "POST" and body and \
+                ctype.strip().lower() == "application/x-www-form-urlencoded":
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ApiError("InvalidParameter", "The request body is not "
+                               "valid UTF-8.")
+            pairs_to_dict(parse_pairs(text), params)
+        fmt = params.get("Format")
+        if self.is_v3:
+            self.want_json = fmt is None or fmt.lower() == "json"
+        else:
+            self.want_json = fmt is not None and fmt.lower() == "json"
+
+        rec = self.rec
+        rec["invoke_id"] = params.get("InvokeId")
+        rec["max_results"] = params.get("MaxResults")
+        rec["next_token"] = params.get("NextToken")
+        rec["include_history"] = params.get("IncludeHistory")
+        if self.is_v3:
+            rec["sig_version"] = 3
+            rec["nonce"] = self.headers.get("x-acs-signature-nonce")
+            rec["timestamp"] = self.headers.get("x-acs-date")
+        elif auth is None and any(k in params for k in (
+                "Signature", "AccessKeyId", "SignatureMethod")):
+            rec["sig_version"] = 1
+            rec["nonce"] = params.get("SignatureNonce")
+            rec["timestamp"] = params.get("Timestamp")
+
+        if path != "/":
+            raise ApiError("InvalidAction.NotFound")
+        if self.is_v3:
+            action = self.headers.get("x-acs-action")
+            version = self.headers.get("x-acs-version")
+            if not action:
+                raise missing("x-acs-action")
+        else:
+            action = params.get("Action")
+            version = params.get("Version")
+            if not action:
+                raise missing("Action")
+        rec["action"] = action
+        if action not in ACTIONS:
+            raise ApiError("InvalidAction.NotFound")
+        if not version:
+            raise missing("x-acs-version" if self.is_v3 else "Version")
+        if version != API_VERSION:
+            raise ApiError("InvalidVersion")
+
+        if auth is not None and not self.is_v3:
+            raise ApiError("IncompleteSignature", ERRORS[
+                "IncompleteSignature"][1] + " Unsupported Authorization "
+                "scheme.")
+        if self.is_v3:
+            self.verify_v3(auth, path, query, body)
+        else:
+            self.verify_v1(params)
+
+        region = params.get("RegionId")
+        if not region:
+            raise ApiError("MissingParameter.RegionId")
+        if region not in KNOWN_REGIONS:
+            raise ApiError("InvalidRegionId.NotFound")
+        rec["region"] = region
+        if action == "DescribeInvocations":
+            return self.describe_invocations(params, region)
+        return self.describe_invocation_results(params, region)
+
+    # --------------------------------------------------------- signatures
+
+    def check_time(self, value, name):
+        try:
+            ts = parse_timestamp(value)
+        except (ValueError, OverflowError):
+            raise ApiError("IllegalTimestamp", ERRORS["IllegalTimestamp"][1]
+                           .replace("Timestamp", name))
+        st = self.server.state
+        if not st.relax_replay and abs(ts - st.now()) > CLOCK_WINDOW:
+            raise ApiError("InvalidTimeStamp.Expired")
+
+    def lookup_key(self, access_key_id, token):
+        st = self.server.state
+        self.rec["access_key_id"] = access_key_id
+        key = st.keys.get(access_key_id)
+        if not isinstance(key, dict) or "secret" not in key:
+            raise ApiError("InvalidAccessKeyId.NotFound")
+        if key.get("disabled"):
+            raise ApiError("Forbidden.AccessKeyDisabled")
+        want = key.get("security_token")
+        self.rec["security_token_sent"] = bool(token)
+        if want is None:
+            if token:
+                raise ApiError("InvalidSecurityToken.MismatchWithAccessKey")
+        else:
+            if not token:
+                raise ApiError("MissingSecurityToken")
+            if not sign.constant_time_equal(token, want):
+                raise ApiError("InvalidSecurityToken.MismatchWithAccessKey")
+        return key["secret"]
+
+    def check_nonce(self, access_key_id, nonce):
+        st = self.server.state
+        if st.relax_replay:
+            return
+        if not st.use_nonce(access_key_id, nonce):
+            raise ApiError("SignatureNonceUsed")
+
+    def verify_v1(self, params):
+        for name in ("AccessKeyId", "SignatureMethod", "SignatureVersion",
+                     "SignatureNonce", "Timestamp"):
+            if not params.get(name):
+                raise missing(name)
+        if not params.get("Signature"):
+            raise ApiError("IncompleteSignature", ERRORS[
+                "IncompleteSignature"][1] + " Signature is missing.")
+        if params["SignatureMethod"] != "HMAC-SHA1":
+            raise ApiError("IncompleteSignature", ERRORS[
+                "IncompleteSignature"][1] + " SignatureMethod must be "
+                "HMAC-SHA1.")
+        if params["SignatureVersion"] != "1.0":
+            raise ApiError("IncompleteSignature", ERRORS[
+                "IncompleteSignature"][1] + " SignatureVersion must be 1.0.")
+        self.check_time(params["Timestamp"], "Timestamp")
+        ak = params["AccessKeyId"]
+        secret = self.lookup_key(ak, params.get("SecurityToken"))
+        signed = {k: v for k, v in params.items() if k != "Signature"}
+        want = sign.v1_signature(secret, self.command, signed)
+        if not sign.constant_time_equal(params["Signature"], want):
+            sts = sign.v1_string_to_sign(self.command, signed)
+            self.rec["server_string_to_sign"] = sts
+            raise ApiError("SignatureDoesNotMatch",
+                           ERRORS["SignatureDoesNotMatch"][1] + sts)
+        self.check_nonce(ak, params["SignatureNonce"])
+
+    def verify_v3(self, auth, path, query, body):
+        try:
+            a = sign.parse_v3_authorization(auth)
+        except ValueError as e:
+            raise ApiError("IncompleteSignature", ERRORS[
+                "IncompleteSignature"][1] + " Authorization: %s." % e)
+        if a["algorithm"] != sign.V3_ALGORITHM:
+            raise ApiError("IncompleteSignature", ERRORS[
+                "IncompleteSignature"][1] + " Unsupported algorithm %s."
+                % a["algorithm"])
+        headers = {}
+        for name in self.headers.keys():
+            lname = name.lower()
+            if lname in headers:
+                continue
+            values = sorted(v.strip() for v in self.headers.get_all(name))
+            headers[lname] = ",".join(values)
+        for name in ("x-acs-date", "x-acs-signature-nonce",
+                     "x-acs-content-sha256"):
+            if not headers.get(name):
+                raise missing(name)
+        signed = a["signed_headers"]
+        bad = ERRORS["IncompleteSignature"][1]
+        if len(set(signed)) != len(signed) or any(
+                not n or n != n.lower() for n in signed):
+            raise ApiError("IncompleteSignature", bad + " SignedHeaders "
+                           "must be distinct lower-case names.")
+        if "host" not in signed:
+            raise ApiError("IncompleteSignature", bad + " The host header "
+                           "must be signed.")
+        for name in headers:
+            if name.startswith("x-acs-") and name not in signed:
+                raise ApiError("IncompleteSignature", bad + " Header %s is "
+                               "sent but not signed." % name)
+        for name in signed:
+            if name not in headers:
+                raise ApiError("IncompleteSignature", bad + " Signed header "
+                               "%s is not in the request." % name)
+        # assumption: the code for a body that does not match its declared
+        # hash; the notes only say the two must be equal.
+        if headers["x-acs-content-sha256"] != sign.sha256_hex(body):
+            raise ApiError("IncompleteSignature", bad + " x-acs-content-"
+                           "sha256 does not match the request body.")
+        self.check_time(headers["x-acs-date"], "x-acs-date")
+        ak = a["credential"]
+        secret = self.lookup_key(ak, headers.get("x-acs-security-token"))
+        if "x-acs-accesskey-id" in headers and headers[
+                "x-acs-accesskey-id"] != ak:
+            raise ApiError("IncompleteSignature", bad + " x-acs-accesskey-id "
+                           "differs from the Credential.")
+        creq = sign.v3_canonical_request(self.command, path, query, headers,
+                                         signed,
+                                         headers["x-acs-content-sha256"])
+        sts = sign.v3_string_to_sign(creq)
+        want = sign.v3_signature(secret, sts)
+        if not sign.constant_time_equal(a["signature"], want):
+            self.rec["server_string_to_sign"] = sts
+            self.rec["server_canonical_request"] = creq
+            raise ApiError("SignatureDoesNotMatch",
+                           ERRORS["SignatureDoesNotMatch"][1] + sts)
+        self.check_nonce(ak, headers["x-acs-signature-nonce"])
+
+    # ------------------------------------------------------------ actions
+
+    @staticmethod
+    def param_bool(params, name, default=False):
+        v = params.get(name)
+        if v is None or v == "":
+            return default
+        if v.lower() == "true":
+            return True
+        if v.lower() == "false":
+            return False
+        raise invalid(name)
+
+    @staticmethod
+    def param_encoding(params):
+        v = params.get("ContentEncoding")
+        if v is None or v == "":
+            return "Base64"
+        for known in ("PlainText", "Base64"):
+            if v.lower() == known.lower():
+                return known
+        raise ApiError("InvalidParameter.ContentEncoding")
+
+    def paging(self, params, scope):
+        """Returns (offset, size, page_number)."""
+        st = self.server.state
+        token = params.get("NextToken") or None
+        mr = params.get("MaxResults")
+        if mr is not None or token is not None:
+            size = 10
+            if mr is not None:
+                if not re.match(r"^[0-9]{1,9}$", mr) or not 1 <= int(mr) <= 50:
+                    raise ApiError("InvalidParameter.MaxResults")
+                size = int(mr)
+            offset = st.lookup_token(token, scope) if token else 0
+            return offset, size, offset // size + 1
+        ps, pn = params.get("PageSize"), params.get("PageNumber")
+        size, page = 10, 1
+        if ps is not None:
+            if not re.match(r"^[0-9]{1,9}$", ps) or not 1 <= int(ps) <= 50:
+                raise ApiError("InvalidParam.PageSize")
+            size = int(ps)
+        if pn is not None:
+            if not re.match(r"^[0-9]{1,9}$", pn) or int(pn) < 1:
+                raise ApiError("InvalidParam.PageNumber")
+            page = int(pn)
+        return (page - 1) * size, size, page
+
+    def visible(self, invoke_id, region):
+        sc = self.server.state.store.get(invoke_id)
+        if sc is None or sc.region != region:
+            return None
+        return sc
+
+    def fault_for(self, sc, action):
+        if sc is None:
+            return None
+        fault = sc.pick_fault(action)
+        if fault is None:
+            return None
+        self.rec["fault"] = fault.type
+        if fault.type == "error":
+            raise fault.api_error()
+        return fault
+
+    def describe_invocations(self, params, region):
+        st = self.server.state
+        action = "DescribeInvocations"
+        encoding = self.param_encoding(params)
+        include_output = self.param_bool(params, "IncludeOutput")
+        timed = self.param_bool(params, "Timed", None)
+        invoke_id = params.get("InvokeId") or None
+        filters = ("InvokeId", "CommandId", "CommandName", "CommandType",
+                   "InstanceId", "InvokeStatus", "RepeatMode", "Timed",
+                   "ResourceGroupId")
+        scope = (action, region) + tuple(params.get(k) for k in filters)
+        offset, size, page = self.paging(params, scope)
+        if invoke_id is not None:
+            sc = self.visible(invoke_id, region)
+            fault = self.fault_for(sc, action)
+            candidates = [sc] if sc is not None else []
+        else:
+            fault = None
+            candidates = [s for s in st.store.all() if s.region == region]
+        # IncludeOutput needs InvokeId or InstanceId (§1.1); assumption:
+        # without them the Output field is simply left out.
+        if invoke_id is None and not params.get("InstanceId"):
+            include_output = False
+        matches = []
+        for sc in candidates:
+            inv = sc.invocation_view()
+            if any(params.get(k) and params[k] != inv.get(k) for k in (
+                    "CommandId", "CommandName", "CommandType",
+                    "RepeatMode")):
+                continue
+            want_status = params.get("InvokeStatus")
+            if want_status and want_status not in (
+                    inv.get("InvocationStatus"), inv.get("InvokeStatus")):
+                continue
+            # Timed filters only when it is given (the documented default
+            # "false" would hide running periodic tasks; not emulated).
+            if timed is not None and bool(inv.get("Timed")) != timed:
+                continue
+            iid = params.get("InstanceId")
+            if iid and not any(str(i.get("InstanceId")) == iid
+                               for i in sc.instances):
+                continue
+            matches.append(sc)
+        chosen = matches[offset:offset + size]
+        more = offset + size < len(matches)
+        payload = {
+            "RequestId": self.request_id,
+            "TotalCount": len(matches),
+            "PageNumber": page,
+            "PageSize": size,
+            "NextToken": st.new_token(scope, offset + size) if more else "",
+            "Invocations": {"Invocation": [
+                self.render_invocation(sc, include_output, encoding)
+                for sc in chosen]},
+        }
+        return payload, "DescribeInvocationsResponse", fault
+
+    def render_invocation(self, sc, include_output, encoding):
+        inv = sc.invocation_view()
+        content = inv.get("CommandContent")
+        if isinstance(content, str):
+            inv["CommandContent"] = encode_text(content.encode("utf-8"),
+                                                encoding)
+        out = ordered(inv, INVOCATION_ORDER)
+        instances = []
+        for inst in sc.instances:
+            view = sc.instance_view(inst)
+            if include_output:
+                view["Output"] = encode_text(output_bytes(view), encoding)
+            else:
+                view.pop("Output", None)
+            view.pop("OutputBase64", None)
+            instances.append(ordered(view, INSTANCE_ORDER))
+        out["InvokeInstances"] = {"InvokeInstance": instances}
+        out["Tags"] = {"Tag": list(inv.get("Tags", []))} \
+            if isinstance(inv.get("Tags", []), list) else inv["Tags"]
+        return out
+
+    def describe_invocation_results(self, params, region):
+        st = self.server.state
+        action = "DescribeInvocationResults"
+        encoding = self.param_encoding(params)
+        include_history = self.param_bool(params, "IncludeHistory")
+        invoke_id = params.get("InvokeId") or None
+        if include_history and invoke_id is None:
+            # assumption: the notes say InvokeId is then mandatory.
+            raise missing("InvokeId")
+        filters = ("InvokeId", "InstanceId", "CommandId",
+                   "InvokeRecordStatus", "IncludeHistory", "ResourceGroupId")
+        scope = (action, region, include_history) + tuple(
+            params.get(k) for k in filters)
+        offset, size, page = self.paging(params, scope)
+        if invoke_id is not None:
+            sc = self.visible(invoke_id, region)
+            if sc is not None and include_history and \
+                    sc.repeat_mode not in ("Period", "EveryReboot"):
+                raise ApiError("InvalidParameter.IncludeHistory")
+            fault = self.fault_for(sc, action)
+            scenarios = [sc] if sc is not None else []
+        else:
+            fault = None
+            scenarios = [s for s in st.store.all() if s.region == region]
+        records = []
+        for sc in scenarios:
+            for r in sc.records(include_history):
+                if params.get("InstanceId") and \
+                        str(r.get("InstanceId")) != params["InstanceId"]:
+                    continue
+                if params.get("CommandId") and \
+                        r.get("CommandId") != params["CommandId"]:
+                    continue
+                if params.get("InvokeRecordStatus") and \
+                        r.get("InvokeRecordStatus") != \
+                        params["InvokeRecordStatus"]:
+                    continue
+                records.append(r)
+        chosen = records[offset:offset + size]
+        more = offset + size < len(records)
+        rendered = []
+        for r in chosen:
+            r = dict(r)
+            r["Output"] = encode_text(output_bytes(r), encoding)
+            r.pop("OutputBase64", None)
+            rendered.append(ordered(r, RECORD_ORDER))
+        payload = {
+            "RequestId": self.request_id,
+            "Invocation": {
+                "PageSize": size,
+                "PageNumber": page,
+                "TotalCount": len(records),
+                "NextToken": st.new_token(scope, offset + size)
+                if more else "",
+                "InvocationResults": {"InvocationResult": rendered},
+            },
+        }
+        return payload, "DescribeInvocationResultsResponse", fault
+
+    # ------------------------------------------------------------ replies
+
+    def finish_log(self, status, body_obj=None):
+        st = self.server.state
+        if self.logged:
+            return
+        self.logged = True
+        self.rec["status"] = status
+        self.rec["request_id"] = self.request_id
+        if st.log_bodies and body_obj is not None:
+            self.rec["body"] = body_obj
+        st.log(self.rec)
+
+    def serialize(self, obj, root):
+        if self.want_json:
+            return (json.dumps(obj, ensure_ascii=False,
+                               separators=(",", ":")).encode("utf-8"),
+                    "application/json;charset=utf-8")
+        return to_xml(root, obj), "text/xml;charset=utf-8"
+
+    def start_reply(self, status, ctype, length=None, headers=None,
+                    chunked=False, body=None):
+        """Status line and headers; with body, all in one write (no
+        header/body split for delayed ACKs to stall on)."""
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(length))
+        self.send_header("x-acs-request-id", self.request_id)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        if body is None:
+            self.end_headers()
+            return
+        self._headers_buffer.append(b"\r\n")
+        data = b"".join(self._headers_buffer) + body
+        self._headers_buffer = []
+        self.wfile.write(data)
+
+    def send_error_reply(self, e):
+        self.rec["verdict"] = e.code
+        obj = {
+            "RequestId": self.request_id,
+            "HostId": HOST_ID,
+            "Code": e.code,
+            "Message": e.message,
+            "Recommend": "https://api.aliyun.com/troubleshoot?q=%s"
+                         "&product=Ecs&requestId=%s" % (e.code,
+                                                        self.request_id),
+        }
+        body, ctype = self.serialize(obj, "Error")
+        self.finish_log(e.status, obj)
+        try:
+            self.start_reply(e.status, ctype, len(body), e.headers, body=body)
+        except OSError:
+            self.close_connection = True
+
+    def send_payload(self, status, payload, root, fault):
+        st = self.server.state
+        self.rec["verdict"] = "ok"
+        ftype = fault.type if fault else None
+        spec = fault.spec if fault else {}
+        try:
+            if ftype == "mutate":
+                payload = copy.deepcopy(payload)
+                for path, value in spec.get("set", {}).items():
+                    set_path(payload, path, value)
+                for path in spec.get("delete", []):
+                    set_path(payload, path, None, delete=True)
+            if ftype == "huge":
+                self.finish_log(status)
+                self.send_huge(spec)
+                return
+            if ftype == "raw":
+                status = spec.get("status", 200)
+                if "body_base64" in spec:
+                    body = base64.b64decode(spec["body_base64"])
+                else:
+                    body = spec.get("body", "").replace(
+                        "{RequestId}", self.request_id).encode("utf-8")
+                ctype = spec.get("content_type",
+                                 "application/json;charset=utf-8")
+                self.finish_log(status)
+            else:
+                body, ctype = self.serialize(payload, root)
+                self.finish_log(status, payload)
+            if ftype == "hang":
+                self.close_connection = True
+                self.hang()
+                return
+            if ftype == "delay":
+                if st.stop.wait(float(spec.get("seconds", 20))):
+                    self.close_connection = True
+                    return
+            if ftype == "cut":
+                self.close_connection = True
+                declared = len(body) + max(len(body), 1024)
+                self.start_reply(status, ctype, declared)
+                self.wfile.write(body[:len(body) // 2])
+                self.wfile.flush()
+                try:
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                return
+            if ftype != "trickle":
+                self.start_reply(status, ctype, len(body), body=body)
+                return
+            self.start_reply(status, ctype, len(body))
+            if ftype == "trickle":
+                interval = float(spec.get("interval", 1.0))
+                for i in range(len(body)):
+                    self.wfile.write(body[i:i + 1])
+                    self.wfile.flush()
+                    if st.stop.wait(interval):
+                        self.close_connection = True
+                        return
+        except OSError:
+            self.close_connection = True
+
+    def hang(self):
+        """Accept the request and never answer: wait until the client gives
+        up (closes) or the simulator stops."""
+        st = self.server.state
+        sock = self.connection
+        while not st.stop.is_set():
+            try:
+                r, _, _ = select.select([sock], [], [], 0.5)
+                if r:
+                    data = sock.recv(4096)
+                    if not data:
+                        return
+            except ssl.SSLWantReadError:
+                continue
+            except (OSError, ValueError):
+                return
+
+    def send_huge(self, spec):
+        """A valid JSON body larger than the 32 MiB cap, streamed from a
+        64 KiB block (never held whole in memory)."""
+        size = int(spec.get("size_mib", 34)) << 20
+        block = b"A" * 65536
+        n_blocks = (size + len(block) - 1) // len(block)
+        prefix = (
+            '{"RequestId":"%s","TotalCount":1,"PageNumber":1,"PageSize":10,'
+            '"NextToken":"","Invocations":{"Invocation":[{"InvokeId":"%s",'
+            '"InvocationStatus":"Success","InvokeInstances":'
+            '{"InvokeInstance":[{"InstanceId":"i-bp1huge0000000000",'
+            '"InvocationStatus":"Success","ExitCode":0,"Output":"'
+            % (self.request_id, self.rec.get("invoke_id") or "")
+        ).encode("ascii")
+        suffix = b'"}]}}]}}'
+        chunked = bool(spec.get("chunked", False))
+        total = len(prefix) + n_blocks * len(block) + len(suffix)
+        self.close_connection = True
+        self.start_reply(200, "application/json;charset=utf-8", total,
+                         chunked=chunked)
+
+        def put(data):
+            if chunked:
+                self.wfile.write(b"%x\r\n" % len(data) + data + b"\r\n")
+            else:
+                self.wfile.write(data)
+
+        put(prefix)
+        for _ in range(n_blocks):
+            if self.server.state.stop.is_set():
+                return
+            put(block)
+        put(suffix)
+        if chunked:
+            self.wfile.write(b"0\r\n\r\n")
+
+
+# --------------------------------------------------------------------- main
+
+def write_ready(path, port):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    with open(tmp, "w") as f:
+        f.write("%d\n" % port)
+    os.replace(tmp, path)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--scenarios", required=True)
+    ap.add_argument("--keys", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--ready-file", required=True)
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--tls-cert")
+    ap.add_argument("--tls-key")
+    ap.add_argument("--clock-offset", type=float, default=0.0)
+    ap.add_argument("--relax-replay", action="store_true",
+                    help="skip nonce and timestamp-window checks "
+                         "(benchmark baseline only)")
+    ap.add_argument("--log-bodies", action="store_true",
+                    help="also log each JSON response body (SDK test)")
+    args = ap.parse_args(argv)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        ap.error("--tls-cert and --tls-key go together")
+
+    state = SimState(args)
+    server = Server(("127.0.0.1", args.port), Handler, state)
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        # handshake in the connection's own thread, not in accept()
+        server.socket = ctx.wrap_socket(server.socket, server_side=True,
+                                        do_handshake_on_connect=False)
+
+    def stop(signum, frame):
+        if not state.stop.is_set():
+            state.stop.set()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    def reset(signum, frame):
+        state.store.reset_faults()
+        state.log({"event": "reset", "t": round(time.time(), 6)})
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, reset)
+    open(args.log, "a").close()
+    write_ready(args.ready_file, server.server_address[1])
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        state.stop.set()
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
