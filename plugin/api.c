@@ -80,13 +80,16 @@ static void nap(double seconds)
  * from hitting a throttled API in lock step, while still backing off. */
 static double jitter(void)
 {
-	unsigned char b;
-	char nonce[SIGN_NONCE_SIZE];
+	char nonce[SIGN_NONCE_SIZE], byte[3];
 
+	/* The nonce is 32 hex digits from the OS random source: two of them
+	 * make a random byte without another source of randomness. */
 	if (sign_nonce(nonce) != 0)
 		return 0.75;
-	b = (unsigned char)((nonce[0] % 16) * 16 + nonce[1] % 16);
-	return 0.5 + (double)b / 512.0;
+	byte[0] = nonce[0];
+	byte[1] = nonce[1];
+	byte[2] = '\0';
+	return 0.5 + (double)strtoul(byte, NULL, 16) / 512.0;
 }
 
 /* Build and sign one request; *url gets the full URL (it contains the
