@@ -441,15 +441,21 @@ def run_plugin(args, env=None, timeout=60):
     cmd = shlex.split(os.environ.get("ECS_PLUGIN_WRAPPER", "")) + \
         [plugin_path()] + [str(a) for a in args]
     t0 = time.monotonic()
+    # own process group, so a timeout also ends anything it started
     p = subprocess.Popen(cmd, env=e, stdin=subprocess.DEVNULL,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         start_new_session=True)
     try:
         out, err = p.communicate(timeout=timeout)
         return Result(p.returncode, out, err, time.monotonic() - t0, False)
     except subprocess.TimeoutExpired:
-        p.kill()
+        elapsed = time.monotonic() - t0
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except OSError:
+            p.kill()
         out, err = p.communicate()
-        return Result(None, out, err, time.monotonic() - t0, True)
+        return Result(None, out, err, elapsed, True)
 
 
 # -------------------------------------------------------------- API client
