@@ -152,14 +152,12 @@ class ApiError(Exception):
         self.close = close
 
 
-def missing(name, code="MissingParameter"):
-    return ApiError(code, ERRORS["MissingParameter"][1] % name)
+def missing(name):
+    return ApiError("MissingParameter", ERRORS["MissingParameter"][1] % name)
 
 
-def invalid(name, code="InvalidParameter"):
-    if code == "InvalidParameter":
-        return ApiError(code, ERRORS["InvalidParameter"][1] % name)
-    return ApiError(code)
+def invalid(name):
+    return ApiError("InvalidParameter", ERRORS["InvalidParameter"][1] % name)
 
 
 class ScenarioError(Exception):
@@ -813,17 +811,16 @@ class Handler(BaseHTTPRequestHandler):
         self.request_id = str(uuid.uuid4()).upper()
         auth = self.headers.get("Authorization")
         self.is_v3 = auth is not None and auth.strip().startswith("ACS3-")
-        self.want_json = self.is_v3
+        # Best guess of the answer's format before the strict parse, so that
+        # even a request refused as unparsable is answered in its Format.
+        m = re.search(r"(?:^|[?&])Format=([^&]*)", self.path)
+        fmt = m.group(1).lower() if m else None
+        self.want_json = fmt == "json" or (self.is_v3 and fmt in (None,
+                                                                  "json"))
         self.logged = False
         try:
             if unsupported:
                 self.close_connection = True
-                try:
-                    fmt = dict(parse_pairs(self.path.partition("?")[2])).get(
-                        "Format") or ""
-                    self.want_json = fmt.lower() == "json"
-                except ApiError:
-                    pass
                 raise ApiError("UnsupportedHTTPMethod")
             body = self.read_body()
             result = self.process(body, auth)
@@ -834,6 +831,15 @@ class Handler(BaseHTTPRequestHandler):
             return
         except ScenarioError as e:
             sys.stderr.write("ecs_sim: bad scenario: %s\n" % e)
+            self.send_error_reply(ApiError("InternalError"))
+            return
+        except (OSError, ssl.SSLError):
+            raise               # the connection itself failed
+        except Exception:       # a simulator bug: say so, answer 500
+            import traceback
+            sys.stderr.write("ecs_sim: internal error\n%s"
+                             % traceback.format_exc())
+            self.close_connection = True
             self.send_error_reply(ApiError("InternalError"))
             return
         payload, root, fault = result

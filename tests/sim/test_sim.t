@@ -414,6 +414,26 @@ def e2e(sim):
         "Authorization": "ACS3-HMAC-SHA256 Credential=testid"})
     t.is_(r.code, "IncompleteSignature", "v3 malformed Authorization")
 
+    # hostile requests: refused in the real shape, never a traceback
+    r = c.send("GET", "/?Format=JSON&Action=DescribeInvocations&RegionId=%FF")
+    t.is_((r.status, r.code), (400, "InvalidParameter"),
+          "invalid UTF-8 in the query")
+    r = c.send("GET", "/?Format=JSON&Action=A&Action=B")
+    t.is_((r.status, r.code), (400, "InvalidParameter"),
+          "a parameter given twice")
+    r = c.send("GET", "/?Format=JSON&Action=DescribeInvocations&Version="
+               "2014-05-26", headers={"Authorization": "Bearer abc"})
+    t.is_(r.code, "IncompleteSignature", "an Authorization that is not ACS3")
+    r = c.send("GET", "/?Format=JSON&Action=DescribeInvocations&Version="
+               "2014-05-26")
+    t.is_(r.code, "MissingParameter", "no signature at all")
+    r = c.send("GET", "/other?Format=JSON")
+    t.is_(r.code, "InvalidAction.NotFound", "a path other than /")
+    r = c.send("POST", "/?Format=JSON", b"",
+               {"Content-Length": str((1 << 20) + 1)})
+    t.is_((r.status, r.code), (413, "RequestEntityTooLarge"),
+          "a request body over 1 MiB")
+
     # keys
     r = c.call("DescribeInvocations", base, access_key_id="nosuchkey")
     err_shape(t, r, "InvalidAccessKeyId.NotFound", 404, "unknown AccessKeyId")
