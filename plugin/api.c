@@ -178,7 +178,7 @@ static bool answer_fault(struct api_client *api, const struct http_response *res
 		bool throttled = is_throttling(resp->status, err.code);
 
 		fault_set(f, throttled ? FAULT_THROTTLED : FAULT_API,
-			  "API error %s: %s (HTTP %ld, RequestId %s)", err.code,
+			  "API error %.80s: %.200s (HTTP %ld, RequestId %.60s)", err.code,
 			  err.message ? err.message : "no message", resp->status,
 			  err.request_id ? err.request_id : "none");
 		retry = throttled || resp->status >= 500 || strcmp(err.code, "ServiceUnavailable") == 0;
@@ -200,8 +200,8 @@ static int api_call(struct api_client *api, const char *action, const struct par
 	bool nonce_retried = false;
 	int attempt, rc = -1;
 
-	strbuf_init(&url, 65536);
-	strbuf_init(&to_sign, 65536);
+	strbuf_init_secret(&url, 65536);
+	strbuf_init_secret(&to_sign, 65536);
 	for (attempt = 1;; attempt++) {
 		double started, delay;
 		bool retry;

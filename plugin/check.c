@@ -3,6 +3,7 @@
 
 #include "check.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -97,18 +98,68 @@ int check_judge(struct check_result *r, const struct exit_codes *ok_codes, struc
 	return 0;
 }
 
+/* Take the page's NextToken as the token for the next request. Returns 1
+ * when there is a next page, 0 after the last one, -1 when the API handed
+ * back the token it was just given (it would page for ever). */
+static int advance_token(char **token, struct record_page *page, struct fault *f)
+{
+	char *next = page->next_token;
+
+	if (next == NULL || next[0] == '\0') {
+		free(*token);
+		*token = NULL;
+		return 0;
+	}
+	if (*token != NULL && strcmp(*token, next) == 0) {
+		fault_set(f, FAULT_SHAPE,
+			  "the API answered with the same NextToken it was sent: paging would never end");
+		return -1;
+	}
+	free(*token);
+	*token = next;
+	page->next_token = NULL;
+	return 1;
+}
+
+/* Later of two API times ("YYYY-MM-DDThh:mm:ssZ" compares as text); an
+ * absent time is older than any. */
+static bool is_later(const char *a, const char *b)
+{
+	if (a == NULL || *a == '\0')
+		return false;
+	if (b == NULL || *b == '\0')
+		return true;
+	return strcmp(a, b) > 0;
+}
+
 /* For a periodic invocation, replace each instance whose newest run is still
- * in progress by its latest completed run, reading history newest first and
- * no further than needed. */
+ * in progress by its latest completed run.
+ *
+ * The API does not document the order of history records. When they arrive
+ * newest first (as observed), reading stops as soon as every such instance
+ * has a completed run; as soon as one record is newer than the one before,
+ * the order cannot be trusted and every page is read, keeping the completed
+ * run with the latest StartTime. */
 static int judge_from_history(struct api_client *api, const struct options *opts,
 			      struct check_result *r, struct fault *f)
 {
-	size_t waiting = r->counts[RUN_RUNNING];
-	char *token = NULL;
-	int rc = -1;
+	bool *candidate = NULL, newest_first = true;
+	size_t candidates = 0, judged = 0;
+	char *token = NULL, previous_start[32] = "";
+	int rc = -1, more = 1;
 
 	r->history_read = true;
-	for (unsigned page_no = 0; waiting > 0; page_no++) {
+	candidate = calloc(r->count, sizeof(*candidate));
+	if (candidate == NULL) {
+		fault_set(f, FAULT_NOMEM, "out of memory while reading history");
+		goto done;
+	}
+	for (size_t i = 0; i < r->count; i++) {
+		candidate[i] = r->instances[i].state == RUN_RUNNING;
+		candidates += candidate[i];
+	}
+	for (unsigned page_no = 0; more == 1 && !(newest_first && judged == candidates);
+	     page_no++) {
 		struct record_page page;
 
 		if (page_no >= MAX_PAGES) {
@@ -119,35 +170,41 @@ static int judge_from_history(struct api_client *api, const struct options *opts
 		if (api_results_page(api, opts->invoke_id, true, token, &page, f) != 0)
 			goto done;
 		r->pages++;
-		for (size_t i = 0; i < page.count && waiting > 0; i++) {
+		for (size_t i = 0; i < page.count; i++) {
 			struct record *run = &page.records[i], *inst;
 			enum run_state state;
+			size_t at;
 
+			if (previous_start[0] != '\0' && is_later(run->start_time, previous_start))
+				newest_first = false;
+			if (run->start_time != NULL)
+				snprintf(previous_start, sizeof(previous_start), "%s", run->start_time);
 			inst = bsearch(run, r->instances, r->count, sizeof(*r->instances),
 				       by_instance_id);
-			if (inst == NULL || inst->state != RUN_RUNNING)
-				continue; /* already judged, or not an instance we know */
+			if (inst == NULL)
+				continue; /* not an instance of this invocation */
+			at = (size_t)(inst - r->instances);
+			if (!candidate[at])
+				continue;
 			if (normalise(run, &opts->ok_codes, &state, f) != 0) {
 				record_page_free(&page);
 				goto done;
 			}
 			if (state == RUN_RUNNING)
 				continue;
+			if (inst->state != RUN_RUNNING && !is_later(run->start_time, inst->start_time))
+				continue; /* already have a later completed run */
+			if (inst->state == RUN_RUNNING)
+				judged++;
 			record_free(inst);
 			*inst = *run;
 			inst->state = state;
 			memset(run, 0, sizeof(*run)); /* moved */
-			waiting--;
 		}
-		free(token);
-		token = NULL;
-		if (page.next_token != NULL && page.next_token[0] != '\0') {
-			token = page.next_token;
-			page.next_token = NULL;
-		}
+		more = advance_token(&token, &page, f);
 		record_page_free(&page);
-		if (token == NULL)
-			break;
+		if (more < 0)
+			goto done;
 	}
 	memset(r->counts, 0, sizeof(r->counts));
 	for (size_t i = 0; i < r->count; i++)
@@ -155,6 +212,7 @@ static int judge_from_history(struct api_client *api, const struct options *opts
 	r->aggregate = status_aggregate(r->counts);
 	rc = 0;
 done:
+	free(candidate);
 	free(token);
 	return rc;
 }
@@ -186,7 +244,7 @@ int check_run(struct api_client *api, const struct options *opts, struct check_r
 	 * list nested in DescribeInvocations is not documented to be. */
 	for (unsigned page_no = 0;; page_no++) {
 		struct record_page page;
-		int taken;
+		int taken, more;
 
 		if (page_no >= MAX_PAGES) {
 			fault_set(f, FAULT_SHAPE, "the API kept paging past %d pages", MAX_PAGES);
@@ -195,17 +253,12 @@ int check_run(struct api_client *api, const struct options *opts, struct check_r
 		if (api_results_page(api, opts->invoke_id, false, token, &page, f) != 0)
 			goto done;
 		r.pages++;
-		free(token);
-		token = NULL;
-		if (page.next_token != NULL && page.next_token[0] != '\0') {
-			token = page.next_token;
-			page.next_token = NULL;
-		}
-		taken = take_page(&r, &page, &cap, f);
+		more = advance_token(&token, &page, f);
+		taken = more >= 0 ? take_page(&r, &page, &cap, f) : -1;
 		record_page_free(&page);
 		if (taken != 0)
 			goto done;
-		if (token == NULL)
+		if (more == 0)
 			break;
 	}
 	if (check_judge(&r, &opts->ok_codes, f) != 0)

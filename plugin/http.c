@@ -190,7 +190,7 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	CURL *h = c->curl;
 	int result = -1;
 
-	strbuf_init(&line, 8192);
+	strbuf_init_secret(&line, 8192);
 	http_response_free(resp);
 	if (left <= 0.001) {
 		fault_set(f, FAULT_DEADLINE, "the deadline came before the request to %s",

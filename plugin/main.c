@@ -56,6 +56,13 @@ static void arm_backstop(long timeout_s)
 	setitimer(ITIMER_REAL, &when, NULL);
 }
 
+static void disarm_backstop(void)
+{
+	struct itimerval off = { 0 };
+
+	setitimer(ITIMER_REAL, &off, NULL);
+}
+
 static const char *env_lookup(const char *name)
 {
 	return getenv(name);
@@ -148,6 +155,8 @@ fault:
 	output_fault(&out, opts.invoke_id, &f, opts.verbosity, &info);
 
 finish:
+	/* The verdict is ready: the backstop must not add a second one. */
+	disarm_backstop();
 	emit(&out);
 	check_result_free(&result);
 	http_client_free(http);

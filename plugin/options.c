@@ -246,15 +246,21 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 			return OPTIONS_HELP;
 		case 'V':
 			return OPTIONS_VERSION;
-		case '?':
-			if (optopt >= OPT_CACERT || (optopt && strchr("iret", optopt)))
-				fault_set(f, FAULT_USAGE, "option '%.60s' needs a value",
-					  argv[optind - 1]);
-			else if (optopt)
-				fault_set(f, FAULT_USAGE, "unknown option '-%c'", optopt);
+		case '?': {
+			/* getopt says only "something is wrong with this option":
+			 * tell the operator which of the three it is. */
+			const char *arg = argv[optind - 1];
+
+			if (optopt == 0)
+				fault_set(f, FAULT_USAGE, "unknown option '%.60s'", arg);
+			else if (optopt >= OPT_CACERT || strchr("iret", optopt))
+				fault_set(f, FAULT_USAGE, "option '%.60s' needs a value", arg);
+			else if (strncmp(arg, "--", 2) == 0)
+				fault_set(f, FAULT_USAGE, "option '%.60s' takes no value", arg);
 			else
-				fault_set(f, FAULT_USAGE, "unknown option '%.60s'", argv[optind - 1]);
+				fault_set(f, FAULT_USAGE, "unknown option '-%c'", optopt);
 			return OPTIONS_ERROR;
+		}
 		case ':':
 			fault_set(f, FAULT_USAGE, "option '%.60s' needs a value", argv[optind - 1]);
 			return OPTIONS_ERROR;
@@ -394,8 +400,9 @@ int options_help(struct strbuf *out)
 		"  = Stopped; otherwise Finished. Periodic invocations are judged by each\n"
 		"  instance's latest completed run. The final state is the worst of the\n"
 		"  aggregate's state and every threshold's. An unknown or expired id is\n"
-		"  NotFound. Anything that stops the check (options, credentials, network,\n"
-		"  TLS, API errors, bad responses, the deadline) is UNKNOWN.\n"
+		"  NotFound (thresholds do not apply to it). Anything that stops the\n"
+		"  check (options, credentials, network, TLS, API errors, bad responses,\n"
+		"  the deadline) is UNKNOWN.\n"
 		"\n"
 		"Threshold ranges: N means 0..N; N: means N or more; ~:N means up to N;\n"
 		"N:M between; @N:M alerts inside. Alert when the count is outside the range.\n"

@@ -3,6 +3,7 @@
 
 #include "output.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "text.h"
@@ -10,6 +11,8 @@
 #define PREFIX "ECS INVOCATION "
 /* Room kept for the "... and N more" line. */
 #define MORE_LINE_ROOM 40
+/* Most of the output the -vv/-vvv trace may take from the instance lines. */
+#define TRACE_ROOM 1600
 /* API free text per instance line. */
 #define ERROR_INFO_MAX 200
 
@@ -28,6 +31,43 @@ static void sanitize_lines(struct strbuf *out, const char *s, size_t len)
 		len -= n + 1;
 		s = nl + 1;
 	}
+}
+
+/* Append the newest lines of the trace that fit in budget bytes: the lines
+ * nearest the end are the ones that explain what happened last. */
+static void append_trace(struct strbuf *out, const struct strbuf *trace, size_t budget)
+{
+	struct strbuf clean;
+	size_t from = 0, skipped = 0;
+	char note[64];
+	int note_len;
+
+	if (trace == NULL || trace->len == 0 || budget == 0)
+		return;
+	strbuf_init(&clean, 4 * trace->len + 16);
+	sanitize_lines(&clean, trace->data, trace->len);
+	if (clean.failed || clean.data == NULL)
+		goto done;
+	while (from < clean.len) {
+		note_len = snprintf(note, sizeof(note), "... %zu earlier trace lines left out\n",
+				    skipped);
+		if (clean.len - from + (skipped ? (size_t)note_len : 0) <= budget)
+			break;
+		{
+			const char *nl = memchr(clean.data + from, '\n', clean.len - from);
+			from = nl ? (size_t)(nl - clean.data) + 1 : clean.len;
+		}
+		skipped++;
+	}
+	if (skipped) {
+		snprintf(note, sizeof(note), "... %zu earlier trace lines left out\n", skipped);
+		if (strlen(note) > budget)
+			goto done;
+		strbuf_puts(out, note);
+	}
+	strbuf_append(out, clean.data + from, clean.len - from);
+done:
+	strbuf_free(&clean);
 }
 
 static void summary(struct strbuf *out, const struct check_result *r, const struct options *opts)
@@ -60,7 +100,7 @@ static void summary(struct strbuf *out, const struct check_result *r, const stru
 		break;
 	}
 	if (r->periodic)
-		strbuf_puts(out, " (periodic: latest completed runs)");
+		strbuf_puts(out, " (periodic)");
 }
 
 static void perfdata(struct strbuf *out, const struct check_result *r, const struct options *opts,
@@ -175,8 +215,6 @@ static void verbose_tail(struct strbuf *tail, const struct check_result *r,
 			      info->credentials_source ? info->credentials_source : "?");
 		strbuf_printf(tail, "%u requests (%u retries), %u result pages%s\n", info->requests,
 			      info->retries, r->pages, r->history_read ? ", history read" : "");
-		if (info->trace && info->trace->len)
-			sanitize_lines(tail, info->trace->data, info->trace->len);
 	}
 }
 
@@ -184,7 +222,7 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 		  enum plugin_state state, enum metric breached, const struct run_info *info)
 {
 	struct strbuf tail, line;
-	size_t shown = 0, budget;
+	size_t shown = 0, budget, trace_room = 0;
 	static const enum run_state order[] = { RUN_FAILED, RUN_STOPPED, RUN_RUNNING, RUN_FINISHED };
 	int rc;
 
@@ -199,16 +237,18 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 		double v = (double)check_metric(r, breached);
 		const struct range *hit = range_alerts(crit, v) ? crit : &opts->warn[breached];
 
-		strbuf_printf(out, "; %s=%lu outside %s range %s", metric_name(breached),
-			      check_metric(r, breached), hit == crit ? "critical" : "warning",
-			      hit->text);
+		strbuf_printf(out, "; %s=%lu %s %s range %s", metric_name(breached),
+			      check_metric(r, breached), hit->inside ? "inside" : "outside",
+			      hit == crit ? "critical" : "warning", hit->text);
 	}
 	perfdata(out, r, opts, info->elapsed);
 	strbuf_putc(out, '\n');
 
 	verbose_tail(&tail, r, opts, info);
-	budget = OUTPUT_MAX > out->len + tail.len + MORE_LINE_ROOM
-			 ? OUTPUT_MAX - out->len - tail.len - MORE_LINE_ROOM
+	if (opts->verbosity >= 2 && info->trace != NULL)
+		trace_room = info->trace->len < TRACE_ROOM ? info->trace->len + 64 : TRACE_ROOM;
+	budget = OUTPUT_MAX > out->len + tail.len + trace_room + MORE_LINE_ROOM
+			 ? OUTPUT_MAX - out->len - tail.len - trace_room - MORE_LINE_ROOM
 			 : 0;
 
 	/* Worst first; finished instances only with -v. */
@@ -235,6 +275,8 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 	}
 	if (tail.len)
 		strbuf_append(out, tail.data, tail.len);
+	if (opts->verbosity >= 2 && out->len < OUTPUT_MAX)
+		append_trace(out, info->trace, OUTPUT_MAX - out->len);
 	rc = out->failed ? -1 : 0;
 	strbuf_free(&tail);
 	strbuf_free(&line);
@@ -249,14 +291,13 @@ int output_fault(struct strbuf *out, const char *invoke_id, const struct fault *
 		strbuf_puts(out, invoke_id);
 		strbuf_puts(out, ": ");
 	}
-	text_sanitize(out, f->text, strlen(f->text), 600);
+	text_sanitize(out, f->text, strlen(f->text), 400);
 	strbuf_putc(out, '\n');
 	if (verbosity >= 2 && info != NULL) {
 		strbuf_printf(out, "fault class: %s; %u requests (%u retries) in %.3f s\n",
 			      fault_class_name(f->klass), info->requests, info->retries, info->elapsed);
-		if (info->trace && info->trace->len)
-			sanitize_lines(out, info->trace->data,
-				       info->trace->len < OUTPUT_MAX ? info->trace->len : OUTPUT_MAX);
+		if (out->len < OUTPUT_MAX)
+			append_trace(out, info->trace, OUTPUT_MAX - out->len);
 	}
 	return out->failed ? -1 : 0;
 }

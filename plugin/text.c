@@ -63,6 +63,21 @@ static int utf8_sequence(const unsigned char *s, size_t avail)
 }
 
 /* One ASCII byte, made harmless for a plugin output line. */
+/* Valid UTF-8 that still must not reach a status line: the C1 controls
+ * (U+0080-U+009F, NEL among them), the line and paragraph separators
+ * (U+2028, U+2029) and the bidirectional overrides and isolates
+ * (U+202A-U+202E, U+2066-U+2069), which can make a line read backwards. */
+static bool invisible_control(const unsigned char *s, size_t n)
+{
+	if (n == 2)
+		return s[0] == 0xC2 && s[1] >= 0x80 && s[1] <= 0x9F;
+	if (n == 3 && s[0] == 0xE2 && s[1] == 0x80)
+		return s[2] >= 0xA8 && s[2] <= 0xAE;
+	if (n == 3 && s[0] == 0xE2 && s[1] == 0x81)
+		return s[2] >= 0xA6 && s[2] <= 0xA9;
+	return false;
+}
+
 static void put_ascii(struct strbuf *out, unsigned char c)
 {
 	if (c == '|')
@@ -99,7 +114,10 @@ int text_sanitize(struct strbuf *out, const char *in, size_t len, size_t max_byt
 			continue;
 		}
 		n = utf8_sequence(s + i, end - i);
-		if (n > 0) {
+		if (n > 0 && invisible_control(s + i, (size_t)n)) {
+			strbuf_putc(out, '?');
+			i += (size_t)n;
+		} else if (n > 0) {
 			strbuf_append(out, in + i, (size_t)n);
 			i += (size_t)n;
 		} else if (n == 0 && cut) {

@@ -20,7 +20,9 @@
  *   other C0 control character and DEL becomes '?';
  * - invalid UTF-8 (overlong forms, surrogates, code points above U+10FFFF,
  *   truncated sequences, stray continuation bytes) becomes U+FFFD once per
- *   bad byte; valid UTF-8 is kept as it is;
+ *   bad byte; valid UTF-8 is kept as it is, except the C1 controls
+ *   (U+0080-U+009F), U+2028/U+2029 and the bidi controls U+202A-U+202E and
+ *   U+2066-U+2069, which become '?';
  * - at most max_bytes bytes of *input* are read (0 = no limit); when the
  *   input was longer, "..." is appended.
  * Returns 0, or -1 when out failed. */

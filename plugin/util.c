@@ -16,8 +16,15 @@ void strbuf_init(struct strbuf *b, size_t limit)
 	b->len = 0;
 	b->cap = 0;
 	b->limit = limit ? limit : SIZE_MAX / 2;
+	b->secret = false;
 	b->failed = false;
 	b->over = false;
+}
+
+void strbuf_init_secret(struct strbuf *b, size_t limit)
+{
+	strbuf_init(b, limit);
+	b->secret = true;
 }
 
 /* Make room for n more bytes plus the NUL. */
@@ -39,7 +46,18 @@ static int strbuf_grow(struct strbuf *b, size_t n)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	p = realloc(b->data, cap);
+	if (b->secret) {
+		/* realloc() may leave the old block, secret and all, in freed
+		 * memory: copy, wipe, free instead. */
+		p = malloc(cap);
+		if (p != NULL && b->data != NULL) {
+			memcpy(p, b->data, b->len + 1);
+			secure_wipe(b->data, b->cap);
+			free(b->data);
+		}
+	} else {
+		p = realloc(b->data, cap);
+	}
 	if (p == NULL) {
 		b->failed = true;
 		return -1;
@@ -118,14 +136,21 @@ char *strbuf_release(struct strbuf *b)
 	if (b->len == 0)
 		b->data[0] = '\0';
 	s = b->data;
-	strbuf_init(b, b->limit);
+	{
+		bool secret = b->secret;
+		strbuf_init(b, b->limit);
+		b->secret = secret;
+	}
 	return s;
 }
 
 void strbuf_free(struct strbuf *b)
 {
+	bool secret = b->secret;
+
 	free(b->data);
 	strbuf_init(b, b->limit);
+	b->secret = secret;
 }
 
 void strbuf_wipe(struct strbuf *b)

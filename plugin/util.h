@@ -18,11 +18,16 @@ struct strbuf {
 	size_t len;   /* bytes used, without the NUL */
 	size_t cap;   /* bytes allocated */
 	size_t limit; /* most bytes (without NUL) it may hold; 0 = SIZE_MAX/2 */
+	bool secret;  /* holds secrets: growing copies and wipes, never realloc()s */
 	bool failed;  /* an append failed */
 	bool over;    /* ... because the limit was reached */
 };
 
 void strbuf_init(struct strbuf *b, size_t limit);
+/* The same for a buffer that will hold a secret (a signed URL, a token):
+ * when it grows, the old copy is wiped before it is freed. Release it with
+ * strbuf_wipe(). */
+void strbuf_init_secret(struct strbuf *b, size_t limit);
 int strbuf_append(struct strbuf *b, const char *s, size_t n);
 int strbuf_puts(struct strbuf *b, const char *s);
 int strbuf_putc(struct strbuf *b, char c);

@@ -18,6 +18,12 @@ if [ "${ECS_SKIP_DEPS:-}" != 1 ]; then
 fi
 
 build=${ECS_TEST_BUILDDIR:-$top/build-test}
+# automake refuses a build directory while the source tree itself is
+# configured (as after the README's first command): clean that build away.
+if [ -f "$top/config.status" ]; then
+	echo "run-all.sh: the source tree was configured in place; 'make distclean' there first"
+	make -s distclean >/dev/null
+fi
 ./autogen.sh
 mkdir -p "$build"
 cd "$build"

@@ -46,7 +46,8 @@ with Simulator() as sim:
         ("t-hz0wrongshape", 10, ["Invocations is a string, not an object"], (1, 1)),
         ("t-hz0unknownst", 10, ["status 'Exploded'", "does not know"], None),
         ("t-hz0empty", 10, ["has no instances"], None),
-        ("t-hz0cut", 10, ["t-hz0cut"], None),
+        ("t-hz0cut", 10, ["failed (transfer closed", "after 5 attempts"], (5, 5)),
+        ("t-hz0stuckpage", 10, ["same NextToken"], (3, 3)),
         ("t-hz0slow", 3, ["deadline"], None),
         ("t-hz0trickle", 3, ["deadline"], None),
         ("t-hz0hang", 2, ["deadline"], None),
@@ -60,7 +61,11 @@ with Simulator() as sim:
             n = len(sim.requests())
             t.ok(req_range[0] <= n <= req_range[1], "%s: %d request(s) seen, expected %d..%d" % (invoke_id, n, *req_range))
 
-    # Retries of 5xx use a fresh nonce and timestamp each time.
+    # A stuck NextToken is noticed at once, not after the deadline.
+    r = run_plugin(["-i", "t-hz0stuckpage", "-t", "10"] + base, env=env)
+    t.ok(r.elapsed < 3, "t-hz0stuckpage: gives up at once (%.2f s)" % r.elapsed)
+
+    # Retries of 5xx are each signed anew (a fresh nonce; the timestamp is made again too).
     sim.reset_faults()
     sim.clear_log()
     run_plugin(["-i", "t-hz0down", "-t", "10"] + base, env=env)
@@ -81,7 +86,7 @@ with Simulator() as sim:
 
     bad = dict(plugin_env(sim, sts=True), ALIBABA_CLOUD_SECURITY_TOKEN="stale-token")
     r = run_plugin(["-i", "t-hz0finished"] + base, env=bad)
-    expect_unknown("wrong STS token", r, ["API error"], 30)
+    expect_unknown("wrong STS token", r, ["API error InvalidSecurityToken"], 30)
     t.ok("stale-token" not in r.stdout, "wrong STS token: the token is not echoed")
 
     # TLS is verified: without the test CA the simulator's certificate is refused.

@@ -58,11 +58,13 @@ SCENARIOS = [
     ("t-hz0legacy", [], 2, r"PartialFailed: 2 of 3 instances failed$", (3, 0, 1, 2, 0), []),
     ("t-hz0allstatus", [], 2, r"PartialFailed: 6 of 14 instances failed, 4 still running$",
      (14, 4, 1, 6, 3), []),
-    ("t-hz0periodic", [], 2, r"PartialFailed: 1 of 4 instances failed, 1 still running \(periodic",
+    ("t-hz0periodic", [], 2, r"PartialFailed: 1 of 4 instances failed, 1 still running \(periodic\)$",
      (4, 1, 2, 1, 0), [r"^i-per2 Failed exit=1"]),
-    ("t-hz0periodok", [], 0, r"OK - t-hz0periodok Finished: 3 of 3 instances finished \(periodic",
+    ("t-hz0periodold", [], 2, r"PartialFailed: 1 of 4 instances failed, 1 still running \(periodic\)$",
+     (4, 1, 2, 1, 0), [r"^i-per2 Failed exit=1"]),
+    ("t-hz0periodok", [], 0, r"OK - t-hz0periodok Finished: 3 of 3 instances finished \(periodic\)$",
      (3, 0, 3, 0, 0), []),
-    ("t-hz0reboot", [], 1, r"WARNING - t-hz0reboot Running: 1 of 2 instances running \(periodic",
+    ("t-hz0reboot", [], 1, r"WARNING - t-hz0reboot Running: 1 of 2 instances running \(periodic\)$",
      (2, 1, 1, 0, 0), []),
     ("t-hz0big", [], 0, r"OK - t-hz0big Finished: 1000 of 1000 instances finished$",
      (1000, 0, 1000, 0, 0), []),
@@ -113,7 +115,7 @@ with Simulator() as sim:
         t.is_(r.code, code, name + ": exit code")
         t.like(text, first_re, name + ": first line")
         t.is_(r.stderr, "", name + ": nothing on stderr")
-        t.ok(len(r.stdout.split("\n")[0]) < 400, name + ": first line is short")
+        t.ok(len(text) <= 120, name + ": the text of line 1 fits a pager (%d chars)" % len(text))
         if "NotFound" not in first_re or counts is not None:
             check_perf(name, metrics, counts)
         for rx in long_res:
@@ -145,6 +147,27 @@ with Simulator() as sim:
     verdicts = [q.get("verdict") for q in reqs]
     t.is_(verdicts[:3], ["Throttling.User", "Throttling.User", "ok"], "t-hz0throttle: two refusals, then accepted")
     t.ok("2 retries" in r.stdout, "t-hz0throttle: -vv counts the retries", r.stdout)
+
+    # Periodic, history newest first: reading stops once every running instance has a
+    # completed run; oldest first: every page is read (the order cannot be trusted).
+    for invoke_id in ("t-hz0periodic", "t-hz0periodold"):
+        sim.reset_faults()
+        sim.clear_log()
+        r = run_plugin(["-i", invoke_id, "-v"] + base, env=env)
+        t.like(r.stdout, r"\ni-per1 Success exit=0 started 2026-11-28T10:50:00Z",
+               invoke_id + ": i-per1 judged by its latest completed run (10:50), not an older one")
+        t.like(r.stdout, r"\ni-per2 Failed exit=1 .*started 2026-11-28T10:55:00Z",
+               invoke_id + ": i-per2 judged by its newest run")
+
+    # The -vv/-vvv trace never pushes the output past 4 KB, and keeps its newest lines.
+    for v in ("-v", "-vv", "-vvv"):
+        r = run_plugin(["-i", "t-hz0bigfail", v] + base, env=env)
+        size = len(r.stdout.encode())
+        t.ok(size <= 4096, "t-hz0bigfail %s: output within 4 KB (%d bytes)" % (v, size))
+        t.ok(r.stdout.endswith("\n"), "t-hz0bigfail %s: output ends with a whole line" % v)
+        t.like(r.stdout, r"\n\.\.\. and \d+ more\n", "t-hz0bigfail %s: says how many lines were left out" % v)
+    t.like(r.stdout, r"DescribeInvocationResults: HTTP 200, \d+ bytes \([0-9.]+ s\)\n$",
+           "t-hz0bigfail -vvv: the trace ends with the last request")
 
     # Periodic: history is read only because some instance's newest run is running.
     sim.reset_faults()

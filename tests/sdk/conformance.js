@@ -239,8 +239,10 @@ async function scenario(sc, ecs) {
       && (typeof r.invocationStatus === 'string' || typeof r.invokeRecordStatus === 'string')));
   if (periodic) {
     const starts = records.map((r) => r.startTime);
-    check(`${label}: history newest first`,
-      starts.every((s, k) => k === 0 || starts[k - 1] >= s), starts);
+    const oldestFirst = d.history_order === 'oldest';
+    check(`${label}: history ${oldestFirst ? 'oldest' : 'newest'} first, as the scenario asks`,
+      starts.every((s, k) => k === 0 || (oldestFirst ? starts[k - 1] <= s : starts[k - 1] >= s)),
+      starts);
   }
 }
 

@@ -251,7 +251,8 @@ SIM_ONLY_KEYS = ("runs", "OutputBase64")
 FAULT_TYPES = ("error", "delay", "trickle", "hang", "cut", "raw", "huge",
                "mutate")
 SCENARIO_KEYS = {"region", "class", "description", "invocation", "instances",
-                 "generate", "faults", "expect", "derive_legacy"}
+                 "generate", "faults", "expect", "derive_legacy",
+                 "history_order", "stuck_paging"}
 
 
 class Fault:
@@ -340,6 +341,14 @@ class Scenario:
             self.instances.extend(self._generate(gen, where))
         self.faults = [Fault(f, "%s fault %d" % (where, n))
                        for n, f in enumerate(data.get("faults", []))]
+        # The real order of history records is undocumented: a scenario may
+        # ask for oldest first, so clients that assume an order are caught.
+        self.history_order = data.get("history_order", "newest")
+        if self.history_order not in ("newest", "oldest"):
+            raise ScenarioError("%s: history_order must be newest or oldest"
+                                % where)
+        # A broken server that never advances its NextToken.
+        self.stuck_paging = bool(data.get("stuck_paging", False))
 
     @staticmethod
     def _prepare(inst, where):
@@ -486,7 +495,8 @@ class Scenario:
         # newest first by StartTime, then by instance id (§2; order is
         # undocumented, this is the simulator's choice)
         out.sort(key=lambda r: str(r.get("InstanceId")))
-        out.sort(key=lambda r: _sort_time(r.get("StartTime")), reverse=True)
+        out.sort(key=lambda r: _sort_time(r.get("StartTime")),
+                 reverse=self.history_order == "newest")
         return out
 
 
@@ -1269,6 +1279,9 @@ class Handler(BaseHTTPRequestHandler):
                 records.append(r)
         chosen = records[offset:offset + size]
         more = offset + size < len(records)
+        next_token = st.new_token(scope, offset + size) if more else ""
+        if invoke_id is not None and sc is not None and sc.stuck_paging:
+            next_token = params.get("NextToken") or st.new_token(scope, offset)
         rendered = []
         for r in chosen:
             r = dict(r)
@@ -1281,8 +1294,7 @@ class Handler(BaseHTTPRequestHandler):
                 "PageSize": size,
                 "PageNumber": page,
                 "TotalCount": len(records),
-                "NextToken": st.new_token(scope, offset + size)
-                if more else "",
+                "NextToken": next_token,
                 "InvocationResults": {"InvocationResult": rendered},
             },
         }

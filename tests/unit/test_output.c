@@ -222,10 +222,27 @@ static void test_thresholds_and_map(void)
 	add(&r, "i-2", "Success", 1, 0, NULL, NULL);
 	text = render(&r, &o3, &state);
 	is_int(state, STATE_CRITICAL, "critical-total 10: with 2 instances wins over mapped OK");
+	ok(strstr(text, "running=1;@1:;;0;2") != NULL, "@ range kept as given in perfdata");
 	ok(strstr(text, "; total=2 outside critical range 10:") != NULL, "first line names it: %.120s",
 	   text);
 	free(text);
 	check_result_free(&r);
+	memset(&r, 0, sizeof(r));
+	{
+		static const char *const a4[] = { "--map", "Running=ok", "--warning-running", "@1:",
+						  NULL };
+		struct options o4 = opts_for(a4);
+
+		add(&r, "i-1", "Running", 0, 0, NULL, NULL);
+		add(&r, "i-2", "Success", 1, 0, NULL, NULL);
+		text = render(&r, &o4, &state);
+		is_int(state, STATE_WARNING, "@1: warns when one instance runs");
+		ok(strstr(text, "; running=1 inside warning range @1: |") != NULL,
+		   "an @ range is 'inside', not 'outside': %.140s", text);
+		free(text);
+		check_result_free(&r);
+		options_free(&o4);
+	}
 	options_free(&o1);
 	options_free(&o2);
 	options_free(&o3);

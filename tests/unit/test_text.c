@@ -93,7 +93,16 @@ static void test_utf8_valid(void)
 	check_san(LIT("caf\xC3\xA9"), "caf\xC3\xA9", "2-byte UTF-8 is kept");
 	check_san(LIT("5 \xE2\x82\xAC"), "5 \xE2\x82\xAC", "3-byte UTF-8 is kept");
 	check_san(LIT("\xF0\x9F\x98\x80!"), "\xF0\x9F\x98\x80!", "4-byte UTF-8 is kept");
-	check_san(LIT("\xC2\x80"), "\xC2\x80", "U+0080, lowest 2-byte, is kept");
+	check_san(LIT("\xC2\xA0"), "\xC2\xA0", "U+00A0, first 2-byte after the C1 controls, is kept");
+	check_san(LIT("a\xC2\x80" "b"), "a?b", "U+0080, a C1 control, becomes '?'");
+	check_san(LIT("a\xC2\x85" "b"), "a?b", "U+0085 NEL becomes '?'");
+	check_san(LIT("a\xC2\x9F" "b"), "a?b", "U+009F, last C1 control, becomes '?'");
+	check_san(LIT("a\xE2\x80\xA8" "b\xE2\x80\xA9" "c"), "a?b?c", "U+2028 and U+2029 become '?'");
+	check_san(LIT("\xE2\x80\xAAx\xE2\x80\xAEy"), "?x?y", "bidi embeddings/overrides become '?'");
+	check_san(LIT("\xE2\x81\xA6x\xE2\x81\xA9"), "?x?", "bidi isolates become '?'");
+	check_san(LIT("\xE2\x80\xA7\xE2\x80\xAF\xE2\x81\xA5\xE2\x81\xAA"),
+		  "\xE2\x80\xA7\xE2\x80\xAF\xE2\x81\xA5\xE2\x81\xAA",
+		  "their neighbours U+2027, U+202F, U+2065, U+206A are kept");
 	check_san(LIT("\xDF\xBF"), "\xDF\xBF", "U+07FF, highest 2-byte, is kept");
 	check_san(LIT("\xE0\xA0\x80"), "\xE0\xA0\x80", "U+0800, lowest 3-byte, is kept");
 	check_san(LIT("\xED\x9F\xBF"), "\xED\x9F\xBF", "U+D7FF, below the surrogates, is kept");
