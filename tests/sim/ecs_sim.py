@@ -959,11 +959,11 @@ class Handler(BaseHTTPRequestHandler):
             self.verify_v1(params)
 
         region = params.get("RegionId")
+        rec["region"] = region          # as sent, also when refused
         if not region:
             raise ApiError("MissingParameter.RegionId")
         if region not in KNOWN_REGIONS:
             raise ApiError("InvalidRegionId.NotFound")
-        rec["region"] = region
         if action == "DescribeInvocations":
             return self.describe_invocations(params, region)
         return self.describe_invocation_results(params, region)
