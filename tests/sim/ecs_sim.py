@@ -2,7 +2,9 @@
 """Loopback simulator of the Alibaba Cloud ECS API (version 2014-05-26), as far
 as check_ecs_invocation uses it: DescribeInvocations and
 DescribeInvocationResults, signed with RPC signature v1 (HMAC-SHA1) or V3
-(ACS3-HMAC-SHA256).
+(ACS3-HMAC-SHA256); the STS action AssumeRole (version 2015-04-01) on the same
+listener; and, on a second plain-HTTP listener, the ECS instance metadata
+service's RAM-role credentials (IMDSv1 and IMDSv2).
 
 It is strict on purpose: a request the real service would refuse is refused
 here with the real error shape, so that the plugin's tests prove something.
@@ -12,12 +14,16 @@ notes leave a behaviour open, the choice made here is marked "assumption".
 Usage:
   ecs_sim.py --scenarios DIR --keys FILE --log FILE --ready-file FILE
              [--port 0] [--tls-cert CERT --tls-key KEY]
-             [--clock-offset SECONDS] [--relax-replay] [--log-bodies]
+             [--clock-offset SECONDS] [--clock-file FILE]
+             [--metadata-port PORT] [--imds-v2-only]
+             [--relax-replay] [--log-bodies]
 
 The server binds 127.0.0.1 only, writes the port it got to the ready file
-(atomically, once it listens), logs one JSON object per request to the log
-file, and serves until SIGTERM or SIGINT. SIGHUP resets the fault counters of
-every scenario (and logs {"event": "reset"}).
+(atomically, once it listens; with --metadata-port a second line
+"metadata PORT"), logs one JSON object per request to the log file, and
+serves until SIGTERM or SIGINT. SIGHUP resets the fault counters of every
+scenario (and logs {"event": "reset"}); SIGUSR1 sets the clock offset to the
+number in --clock-file (and logs {"event": "clock"}).
 
 Scenario files (DIR/<InvokeId>.json) are described in scenarios/README.md.
 """
@@ -40,9 +46,10 @@ import ssl
 import sys
 import threading
 import time
+import secrets
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import unquote_plus
+from urllib.parse import unquote, unquote_plus
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
@@ -51,6 +58,22 @@ import aliyun_sign as sign  # noqa: E402
 
 API_VERSION = "2014-05-26"
 ACTIONS = ("DescribeInvocations", "DescribeInvocationResults")
+STS_API_VERSION = "2015-04-01"
+STS_ACTIONS = ("AssumeRole",)
+STS_HOST_ID = "sts.aliyuncs.com"
+STS_DURATION_MIN, STS_DURATION_MAX, STS_DURATION_DEFAULT = 900, 43200, 3600
+ROLE_ARN_RE = re.compile(r"^acs:ram::[0-9]{1,32}:role/[A-Za-z0-9._-]{1,64}$")
+SESSION_NAME_RE = re.compile(r"^[A-Za-z0-9._@-]{2,64}$")
+MAX_ISSUED = 20000              # temporary keys remembered (oldest dropped)
+# ECS instance metadata service (aliyun-api.md §9.5)
+IMDS_TOKEN_PATH = "/latest/api/token"
+IMDS_ROLE_PREFIX = "/latest/meta-data/ram/security-credentials/"
+IMDS_TTL_HEADER = "X-aliyun-ecs-metadata-token-ttl-seconds"
+IMDS_TOKEN_HEADER = "X-aliyun-ecs-metadata-token"
+IMDS_TTL_MAX = 21600
+IMDS_CRED_LIFETIME = 6 * 3600   # Expiration of role credentials
+IMDS_CRED_REFRESH = 3600        # the same credentials are served this long
+MAX_IMDS_TOKENS = 10000
 CLOCK_WINDOW = 15 * 60          # allowed skew of Timestamp / x-acs-date
 NONCE_TTL = 15 * 60             # how long a used nonce is remembered
 MAX_REQUEST_BODY = 1 << 20
@@ -93,6 +116,32 @@ ERRORS = {
                              "AccessKeyId."),
     "InvalidSecurityToken.MismatchWithAccessKey": (
         400, "Specified SecurityToken mismatch with the AccessKey."),
+    # assumption: 400 (the notes list the code with "4xx"); the message is
+    # the one third-party STS clients quote.
+    "InvalidSecurityToken.Expired": (400, "Specified SecurityToken is "
+                                     "expired."),
+    # STS AssumeRole (2015-04-01). Codes and messages of PolicyGrammar,
+    # RoleSessionName, DurationSeconds and NoPermission are those of
+    # Alibaba's "STS common errors" page (doc-detail 42775); every HTTP
+    # status below, MissingRoleArn / MissingRoleSessionName (modelled on the
+    # documented "SecurityToken is mandatory for this action."),
+    # InvalidParameter.RoleArn and the EntityNotExist.Role message are
+    # assumptions.
+    "MissingRoleArn": (400, "RoleArn is mandatory for this action."),
+    "MissingRoleSessionName": (400, "RoleSessionName is mandatory for this "
+                               "action."),
+    "InvalidParameter.RoleArn": (400, "The parameter RoleArn is wrongly "
+                                 "formed."),
+    "InvalidParameter.RoleSessionName": (400, "The parameter RoleSessionName "
+                                         "is wrongly formed."),
+    # The page says "15min/1hr" (the old maximum); the maximum is now 12 h.
+    "InvalidParameter.DurationSeconds": (400, "The Min/Max value of "
+                                         "DurationSeconds is 15min/12hr."),
+    "InvalidParameter.PolicyGrammar": (400, "The parameter Policy has not "
+                                       "passed grammar check."),
+    "EntityNotExist.Role": (404, "The specified Role not exists: %s"),
+    "NoPermission": (403, "You are not authorized to do this action. You "
+                     "should be authorized by RAM."),
     "Forbidden.RAM": (403, "User not authorized to operate on the specified "
                       "resource."),
     "Throttling.User": (400, "Request was denied due to user flow control."),
@@ -587,6 +636,10 @@ def ordered(d, order):
     return out
 
 
+def iso_time(unix):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(unix))
+
+
 def parse_timestamp(value):
     m = TIMESTAMP_RE.match(value or "")
     if not m:
@@ -678,9 +731,23 @@ class SimState:
 
     def __init__(self, args):
         with open(args.keys, "rb") as f:
-            self.keys = json.loads(f.read().decode("utf-8"))
+            keys = json.loads(f.read().decode("utf-8"))
+        # Role tables live beside the keys; they are not key ids.
+        self.ecs_roles = keys.pop("ecs_roles", {}) or {}
+        self.ram_roles = keys.pop("ram_roles", {}) or {}
+        self.keys = keys
         self.store = ScenarioStore(args.scenarios)
         self.clock_offset = float(args.clock_offset)
+        self.clock_file = getattr(args, "clock_file", None)
+        self.imds_v2_only = bool(getattr(args, "imds_v2_only", False))
+        # Temporary keys issued by AssumeRole and the metadata service:
+        # id -> {"secret", "security_token", "expires" (simulator clock),
+        # "expired" (refused from the start)}.
+        self.issued_lock = threading.Lock()
+        self.issued = {}
+        self.role_cache = {}        # ECS role name -> (issued at, creds)
+        self.imds_lock = threading.Lock()
+        self.imds_tokens = {}       # token -> expiry (simulator clock)
         self.relax_replay = bool(args.relax_replay)
         self.log_path = args.log
         self.log_bodies = bool(args.log_bodies)
@@ -695,6 +762,89 @@ class SimState:
 
     def now(self):
         return time.time() + self.clock_offset
+
+    def reload_clock(self):
+        """SIGUSR1: take the clock offset from --clock-file."""
+        if not self.clock_file:
+            return None
+        try:
+            with open(self.clock_file) as f:
+                self.clock_offset = float(f.read().strip())
+        except (OSError, ValueError) as e:
+            sys.stderr.write("ecs_sim: bad --clock-file: %s\n" % e)
+            return None
+        return self.clock_offset
+
+    # ---- temporary credentials (STS AssumeRole, metadata service)
+
+    def issue_credentials(self, lifetime, expired=False):
+        """A new STS key valid for lifetime seconds on the simulator clock
+        (or refused as expired from the start). Returns (dict with the
+        API's field names, unix expiry)."""
+        ak = "STS." + "".join(secrets.choice(
+            "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789")
+            for _ in range(25))
+        secret = secrets.token_urlsafe(30).replace("-", "x").replace("_", "y")
+        # Like real ones: long, base64, with '+', '/' and '=' to encode.
+        while True:
+            token = "CAIS" + base64.b64encode(os.urandom(160)).decode("ascii")
+            if "+" in token and "/" in token:
+                break
+        expires = int(self.now()) + int(lifetime)
+        with self.issued_lock:
+            if len(self.issued) >= MAX_ISSUED:
+                for k in list(self.issued)[:MAX_ISSUED // 10]:
+                    del self.issued[k]
+            self.issued[ak] = {"secret": secret, "security_token": token,
+                               "expires": expires, "expired": bool(expired)}
+        return {"AccessKeyId": ak, "AccessKeySecret": secret,
+                "SecurityToken": token,
+                "Expiration": iso_time(expires)}, expires
+
+    def find_key(self, access_key_id):
+        key = self.keys.get(access_key_id)
+        if isinstance(key, dict):
+            return key
+        with self.issued_lock:
+            return self.issued.get(access_key_id)
+
+    def key_expired(self, key):
+        if key.get("expired"):
+            return True
+        exp = key.get("expires")
+        return exp is not None and self.now() >= exp
+
+    def role_credentials(self, role, spec):
+        """The metadata service's credentials for an ECS role: the same ones
+        for IMDS_CRED_REFRESH seconds, then fresh ones."""
+        now = self.now()
+        with self.issued_lock:
+            hit = self.role_cache.get(role)
+        if hit is not None and now < hit[0] + IMDS_CRED_REFRESH \
+                and now < hit[2]:
+            return hit[1], hit[0]
+        creds, expires = self.issue_credentials(
+            IMDS_CRED_LIFETIME, expired=bool(spec.get("expired")))
+        with self.issued_lock:
+            self.role_cache[role] = (int(now), creds, expires)
+        return creds, int(now)
+
+    def new_imds_token(self, ttl):
+        token = secrets.token_urlsafe(32)
+        now = self.now()
+        with self.imds_lock:
+            if len(self.imds_tokens) >= MAX_IMDS_TOKENS:
+                for k in [k for k, e in self.imds_tokens.items() if e <= now]:
+                    del self.imds_tokens[k]
+                for k in list(self.imds_tokens)[:MAX_IMDS_TOKENS // 10]:
+                    del self.imds_tokens[k]
+            self.imds_tokens[token] = now + ttl
+        return token
+
+    def imds_token_valid(self, token):
+        with self.imds_lock:
+            exp = self.imds_tokens.get(token)
+        return exp is not None and self.now() < exp
 
     def next_conn(self):
         with self.conn_lock:
@@ -775,7 +925,51 @@ class Server(ThreadingHTTPServer):
         super().handle_error(request, client_address)
 
 
-class Handler(BaseHTTPRequestHandler):
+class BodyReader:
+    """Reads a request body (Content-Length or chunked) within
+    MAX_REQUEST_BODY; shared by the API and the metadata handlers."""
+
+    def read_body(self):
+        te = self.headers.get("Transfer-Encoding")
+        if te is not None:
+            if te.strip().lower() != "chunked":
+                raise ApiError("InvalidParameter", "Unsupported "
+                               "Transfer-Encoding.", close=True)
+            chunks, total = [], 0
+            while True:
+                line = self.rfile.readline(1024)
+                try:
+                    size = int(line.split(b";")[0].strip(), 16)
+                except ValueError:
+                    raise ApiError("InvalidParameter", "Malformed chunked "
+                                   "body.", close=True)
+                if size == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n",
+                                                            b""):
+                        pass
+                    break
+                total += size
+                if total > MAX_REQUEST_BODY:
+                    raise ApiError("RequestEntityTooLarge", close=True)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline(1024)
+            return b"".join(chunks)
+        cl = self.headers.get("Content-Length")
+        if cl is None:
+            return b""
+        try:
+            n = int(cl)
+            if n < 0:
+                raise ValueError
+        except ValueError:
+            raise ApiError("InvalidParameter", "Bad Content-Length.",
+                           close=True)
+        if n > MAX_REQUEST_BODY:
+            raise ApiError("RequestEntityTooLarge", close=True)
+        return self.rfile.read(n)
+
+
+class Handler(BodyReader, BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "ecs-sim/1.0"
     sys_version = ""
@@ -818,6 +1012,7 @@ class Handler(BaseHTTPRequestHandler):
             "max_results": None, "next_token": None,
             "include_history": None, "status": None, "access_key_id": None,
         }
+        self.service = self.rec["service"] = "ecs"
         self.request_id = str(uuid.uuid4()).upper()
         auth = self.headers.get("Authorization")
         self.is_v3 = auth is not None and auth.strip().startswith("ACS3-")
@@ -854,45 +1049,6 @@ class Handler(BaseHTTPRequestHandler):
             return
         payload, root, fault = result
         self.send_payload(200, payload, root, fault)
-
-    def read_body(self):
-        te = self.headers.get("Transfer-Encoding")
-        if te is not None:
-            if te.strip().lower() != "chunked":
-                raise ApiError("InvalidParameter", "Unsupported "
-                               "Transfer-Encoding.", close=True)
-            chunks, total = [], 0
-            while True:
-                line = self.rfile.readline(1024)
-                try:
-                    size = int(line.split(b";")[0].strip(), 16)
-                except ValueError:
-                    raise ApiError("InvalidParameter", "Malformed chunked "
-                                   "body.", close=True)
-                if size == 0:
-                    while self.rfile.readline(1024) not in (b"\r\n", b"\n",
-                                                            b""):
-                        pass
-                    break
-                total += size
-                if total > MAX_REQUEST_BODY:
-                    raise ApiError("RequestEntityTooLarge", close=True)
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline(1024)
-            return b"".join(chunks)
-        cl = self.headers.get("Content-Length")
-        if cl is None:
-            return b""
-        try:
-            n = int(cl)
-            if n < 0:
-                raise ValueError
-        except ValueError:
-            raise ApiError("InvalidParameter", "Bad Content-Length.",
-                           close=True)
-        if n > MAX_REQUEST_BODY:
-            raise ApiError("RequestEntityTooLarge", close=True)
-        return self.rfile.read(n)
 
     def process(self, body, auth):
         st = self.server.state
@@ -942,11 +1098,17 @@ class Handler(BaseHTTPRequestHandler):
             if not action:
                 raise missing("Action")
         rec["action"] = action
-        if action not in ACTIONS:
+        if action in STS_ACTIONS:
+            # STS shares the listener (sts_url = url): the action decides.
+            self.service = rec["service"] = "sts"
+            want_version = STS_API_VERSION
+        elif action in ACTIONS:
+            want_version = API_VERSION
+        else:
             raise ApiError("InvalidAction.NotFound")
         if not version:
             raise missing("x-acs-version" if self.is_v3 else "Version")
-        if version != API_VERSION:
+        if version != want_version:
             raise ApiError("InvalidVersion")
 
         if auth is not None and not self.is_v3:
@@ -958,6 +1120,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self.verify_v1(params)
 
+        if self.service == "sts":
+            return self.assume_role(params)
         region = params.get("RegionId")
         rec["region"] = region          # as sent, also when refused
         if not region:
@@ -983,7 +1147,7 @@ class Handler(BaseHTTPRequestHandler):
     def lookup_key(self, access_key_id, token):
         st = self.server.state
         self.rec["access_key_id"] = access_key_id
-        key = st.keys.get(access_key_id)
+        key = st.find_key(access_key_id)
         if not isinstance(key, dict) or "secret" not in key:
             raise ApiError("InvalidAccessKeyId.NotFound")
         if key.get("disabled"):
@@ -998,6 +1162,10 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError("MissingSecurityToken")
             if not sign.constant_time_equal(token, want):
                 raise ApiError("InvalidSecurityToken.MismatchWithAccessKey")
+            # Checked before the signature: the real gateway has to open the
+            # token before it knows the secret to verify with.
+            if st.key_expired(key):
+                raise ApiError("InvalidSecurityToken.Expired")
         return key["secret"]
 
     def check_nonce(self, access_key_id, nonce):
@@ -1300,6 +1468,62 @@ class Handler(BaseHTTPRequestHandler):
         }
         return payload, "DescribeInvocationResultsResponse", fault
 
+    def assume_role(self, params):
+        """STS AssumeRole, after the signature was verified."""
+        st = self.server.state
+        rec = self.rec
+        arn = params.get("RoleArn")
+        session = params.get("RoleSessionName")
+        duration = params.get("DurationSeconds")
+        policy = params.get("Policy")
+        rec["role_arn"] = arn
+        rec["role_session_name"] = session
+        rec["duration_seconds"] = duration
+        rec["policy_sent"] = policy is not None
+        if not arn:
+            raise ApiError("MissingRoleArn")
+        if not ROLE_ARN_RE.match(arn):
+            raise ApiError("InvalidParameter.RoleArn")
+        if not session:
+            raise ApiError("MissingRoleSessionName")
+        if not SESSION_NAME_RE.match(session):
+            raise ApiError("InvalidParameter.RoleSessionName")
+        if duration is None or duration == "":
+            lifetime = STS_DURATION_DEFAULT
+        elif re.match(r"^[0-9]{1,9}$", duration) and \
+                STS_DURATION_MIN <= int(duration) <= STS_DURATION_MAX:
+            lifetime = int(duration)
+        else:
+            raise ApiError("InvalidParameter.DurationSeconds")
+        if policy is not None:
+            try:
+                doc = json.loads(policy)
+            except ValueError:
+                doc = None
+            # assumption: only "is a JSON object" is checked, no RAM grammar.
+            if not isinstance(doc, dict):
+                raise ApiError("InvalidParameter.PolicyGrammar")
+        role = st.ram_roles.get(arn)
+        if not isinstance(role, dict):
+            raise ApiError("EntityNotExist.Role",
+                           ERRORS["EntityNotExist.Role"][1] % arn)
+        if rec.get("access_key_id") not in role.get("allowed_keys", []):
+            raise ApiError("NoPermission")
+        creds, _ = st.issue_credentials(lifetime,
+                                        expired=bool(role.get("expired")))
+        rec["issued_access_key_id"] = creds["AccessKeyId"]
+        role_id = role.get("role_id") or str(
+            int(hashlib.sha256(arn.encode()).hexdigest(), 16))[:18]
+        payload = {
+            "RequestId": self.request_id,
+            "AssumedRoleUser": {
+                "Arn": "%s/%s" % (arn, session),
+                "AssumedRoleId": "%s:%s" % (role_id, session),
+            },
+            "Credentials": creds,
+        }
+        return payload, "AssumeRoleResponse", None
+
     # ------------------------------------------------------------ replies
 
     def finish_log(self, status, body_obj=None):
@@ -1310,6 +1534,11 @@ class Handler(BaseHTTPRequestHandler):
         self.rec["status"] = status
         self.rec["request_id"] = self.request_id
         if st.log_bodies and body_obj is not None:
+            if isinstance(body_obj, dict) and "Credentials" in body_obj:
+                body_obj = dict(body_obj, Credentials={
+                    k: (v if k in ("AccessKeyId", "Expiration")
+                        else "(redacted)")
+                    for k, v in body_obj["Credentials"].items()})
             self.rec["body"] = body_obj
         st.log(self.rec)
 
@@ -1345,14 +1574,16 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_error_reply(self, e):
         self.rec["verdict"] = e.code
+        sts = self.service == "sts"
         obj = {
             "RequestId": self.request_id,
-            "HostId": HOST_ID,
+            "HostId": STS_HOST_ID if sts else HOST_ID,
             "Code": e.code,
             "Message": e.message,
             "Recommend": "https://api.aliyun.com/troubleshoot?q=%s"
-                         "&product=Ecs&requestId=%s" % (e.code,
-                                                        self.request_id),
+                         "&product=%s&requestId=%s" % (
+                             e.code, "Sts" if sts else "Ecs",
+                             self.request_id),
         }
         body, ctype = self.serialize(obj, "Error")
         self.finish_log(e.status, obj)
@@ -1478,12 +1709,154 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
 
 
+# ------------------------------------------------------- metadata service
+
+class ImdsHandler(BodyReader, BaseHTTPRequestHandler):
+    """The ECS instance metadata service, as far as RAM-role credentials go
+    (aliyun-api.md §9.5). Plain HTTP, text/plain answers."""
+
+    protocol_version = "HTTP/1.1"
+    server_version = "ecs-sim-imds/1.0"
+    sys_version = ""
+    timeout = 120
+
+    def setup(self):
+        super().setup()
+        self.conn_id = self.server.state.next_conn()
+
+    log_message = Handler.log_message
+    date_time_string = Handler.date_time_string
+
+    def do_GET(self):
+        self.imds()
+
+    do_PUT = do_POST = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_GET
+
+    def imds(self):
+        st = self.server.state
+        h = self.headers
+        self.rec = rec = {
+            "t": round(time.time(), 6), "conn": self.conn_id,
+            "service": "imds", "method": self.command,
+            "path": self.path[:256], "role": None,
+            "token_sent": h.get(IMDS_TOKEN_HEADER) is not None,
+            "ttl_sent": h.get(IMDS_TTL_HEADER) is not None,
+            "ttl": (h.get(IMDS_TTL_HEADER) or "")[:32] or None,
+            "forwarded_for": h.get("X-Forwarded-For") is not None,
+            "verdict": None, "status": None,
+        }
+        try:
+            self.read_body()
+        except ApiError as e:
+            self.close_connection = True
+            return self.answer(e.status, "bad request body")
+        except OSError:
+            self.close_connection = True
+            return
+        try:
+            status, verdict, body, ctype = self.route()
+        except Exception:       # a simulator bug: say so, answer 500
+            import traceback
+            sys.stderr.write("ecs_sim: imds internal error\n%s"
+                             % traceback.format_exc())
+            self.close_connection = True
+            status, verdict, body, ctype = 500, "internal-error", \
+                "500 - Internal Server Error", "text/plain"
+        rec["verdict"] = verdict
+        self.answer(status, body, ctype, log=False)
+
+    def route(self):
+        """(status, verdict for the log, body, content type)."""
+        st = self.server.state
+        h = self.headers
+        path = self.path.split("?", 1)[0]
+        # The real service refuses anything that looks proxied (§9.5).
+        if h.get("X-Forwarded-For") is not None:
+            return 403, "forwarded", "403 - Forbidden", "text/plain"
+        if path == IMDS_TOKEN_PATH:
+            if self.command != "PUT":
+                # assumption: 405 for another method on the token path.
+                return 405, "method", "405 - Method Not Allowed", \
+                    "text/plain"
+            ttl = h.get(IMDS_TTL_HEADER)
+            if ttl is None:
+                return 400, "ttl-missing", "400 - Bad Request", "text/plain"
+            ttl = ttl.strip()
+            if not re.match(r"^[0-9]{1,9}$", ttl) or \
+                    not 1 <= int(ttl) <= IMDS_TTL_MAX:
+                return 400, "ttl-invalid", "400 - Bad Request", "text/plain"
+            return 200, "ok", st.new_imds_token(int(ttl)), "text/plain"
+        if self.command != "GET":
+            return 405, "method", "405 - Method Not Allowed", "text/plain"
+        token = h.get(IMDS_TOKEN_HEADER)
+        if token is not None:
+            if not st.imds_token_valid(token.strip()):
+                return 401, "token-invalid", "401 - Unauthorized", \
+                    "text/plain"
+        elif st.imds_v2_only:
+            # "security hardening mode": IMDSv1 refused.
+            return 401, "token-required", "401 - Unauthorized", "text/plain"
+        if not path.startswith(IMDS_ROLE_PREFIX):
+            return 404, "not-found", "404 - Not Found", "text/plain"
+        name = unquote(path[len(IMDS_ROLE_PREFIX):])
+        if name == "":
+            names = [n for n, spec in st.ecs_roles.items()
+                     if isinstance(spec, dict) and spec.get("listed", True)]
+            if not names:
+                return 404, "no-role", "404 - Not Found", "text/plain"
+            return 200, "ok", "\n".join(names), "text/plain"
+        self.rec["role"] = name[:128]
+        spec = st.ecs_roles.get(name)
+        if not isinstance(spec, dict):
+            return 404, "no-such-role", "404 - Not Found", "text/plain"
+        creds, updated = st.role_credentials(name, spec)
+        code = spec.get("code", "Success")
+        doc = {
+            "AccessKeyId": creds["AccessKeyId"],
+            "AccessKeySecret": creds["AccessKeySecret"],
+            "Expiration": creds["Expiration"],
+            "SecurityToken": creds["SecurityToken"],
+            "LastUpdated": iso_time(updated),
+            "Code": code,
+        }
+        # Pretty-printed, " : " separators and text/plain, like the real one
+        # (assumption for the content type: the service labels everything
+        # text/plain, so a client must not insist on application/json).
+        body = json.dumps(doc, indent=2, separators=(",", " : "))
+        return 200, "ok" if code == "Success" else "code-" + str(code), \
+            body, "text/plain"
+
+    def answer(self, status, body, ctype="text/plain", log=True):
+        st = self.server.state
+        if log:
+            self.rec["verdict"] = self.rec["verdict"] or "bad-request"
+        self.rec["status"] = status
+        st.log(self.rec)
+        data = body.encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(data)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self._headers_buffer.append(b"\r\n")
+            self.wfile.write(b"".join(self._headers_buffer)
+                             + (b"" if self.command == "HEAD" else data))
+            self._headers_buffer = []
+        except OSError:
+            self.close_connection = True
+
+
 # --------------------------------------------------------------------- main
 
-def write_ready(path, port):
+def write_ready(path, port, metadata_port=None):
+    """First line: the API port (what older harnesses read); then, with the
+    metadata service, "metadata PORT"."""
     tmp = "%s.tmp.%d" % (path, os.getpid())
     with open(tmp, "w") as f:
         f.write("%d\n" % port)
+        if metadata_port is not None:
+            f.write("metadata %d\n" % metadata_port)
     os.replace(tmp, path)
 
 
@@ -1497,6 +1870,15 @@ def main(argv=None):
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
     ap.add_argument("--clock-offset", type=float, default=0.0)
+    ap.add_argument("--clock-file",
+                    help="on SIGUSR1, set the clock offset to the number "
+                         "of seconds in this file")
+    ap.add_argument("--metadata-port", type=int, default=None,
+                    help="also serve the ECS metadata service (plain HTTP) "
+                         "on this port (0 = any)")
+    ap.add_argument("--imds-v2-only", action="store_true",
+                    help="metadata service in security hardening mode: "
+                         "requests without a token are refused")
     ap.add_argument("--relax-replay", action="store_true",
                     help="skip nonce and timestamp-window checks "
                          "(benchmark baseline only)")
@@ -1516,25 +1898,43 @@ def main(argv=None):
         server.socket = ctx.wrap_socket(server.socket, server_side=True,
                                         do_handshake_on_connect=False)
 
+    imds = None
+    if args.metadata_port is not None:
+        imds = Server(("127.0.0.1", args.metadata_port), ImdsHandler, state)
+        threading.Thread(target=imds.serve_forever, kwargs={
+            "poll_interval": 0.2}, daemon=True).start()
+    servers = [s for s in (server, imds) if s is not None]
+
     def stop(signum, frame):
         if not state.stop.is_set():
             state.stop.set()
-            threading.Thread(target=server.shutdown, daemon=True).start()
+            for s in servers:
+                threading.Thread(target=s.shutdown, daemon=True).start()
 
     def reset(signum, frame):
         state.store.reset_faults()
         state.log({"event": "reset", "t": round(time.time(), 6)})
 
+    def clock(signum, frame):
+        offset = state.reload_clock()
+        state.log({"event": "clock", "t": round(time.time(), 6),
+                   "offset": offset})
+
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, reset)
+    signal.signal(signal.SIGUSR1, clock)
     open(args.log, "a").close()
-    write_ready(args.ready_file, server.server_address[1])
+    write_ready(args.ready_file, server.server_address[1],
+                imds.server_address[1] if imds else None)
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
         state.stop.set()
-        server.server_close()
+        if imds is not None:
+            imds.shutdown()
+        for s in servers:
+            s.server_close()
     return 0
 
 
