@@ -49,6 +49,7 @@ if SIM_DIR not in sys.path:
 import aliyun_sign  # noqa: E402  (tests/sim/aliyun_sign.py)
 
 API_VERSION = "2014-05-26"
+STS_API_VERSION = "2015-04-01"
 
 
 # ---------------------------------------------------------------------- TAP
@@ -197,17 +198,20 @@ class Simulator:
 
     Simulator(tls=True, clock_offset=0, relax_replay=False,
               clock_at=None, scenarios=None, extra_scenarios=None,
-              log_bodies=False)
+              log_bodies=False, metadata=True, imds_v2_only=False)
 
     clock_at: an ISO-8601 UTC time the simulator's clock should show now
       (sets clock_offset). scenarios: another scenario directory.
       extra_scenarios: {InvokeId: scenario object} added beside the
       committed ones (written to a private copy of the directory).
+    metadata: also start the ECS metadata service (metadata_url);
+      imds_v2_only: it refuses requests without a token.
+    The STS endpoint (AssumeRole) is the API listener itself: sts_url = url.
     """
 
     def __init__(self, tls=True, clock_offset=0, relax_replay=False,
                  clock_at=None, scenarios=None, extra_scenarios=None,
-                 log_bodies=False):
+                 log_bodies=False, metadata=True, imds_v2_only=False):
         self.tls = tls
         self.clock_offset = float(clock_offset)
         if clock_at is not None:
@@ -216,8 +220,12 @@ class Simulator:
         self.scenarios = scenarios or SCENARIO_DIR
         self.extra_scenarios = extra_scenarios or {}
         self.log_bodies = log_bodies
+        self.metadata = metadata
+        self.imds_v2_only = imds_v2_only
         self.proc = None
         self.dir = None
+        self.metadata_url = None
+        self.metadata_port = None
         with open(KEYS_FILE) as f:
             keys = json.load(f)
         self.access_key_id = "testid"
@@ -225,6 +233,23 @@ class Simulator:
         self.sts_access_key_id = "STS.testid"
         self.sts_access_key_secret = keys["STS.testid"]["secret"]
         self.sts_token = keys["STS.testid"]["security_token"]
+        # an STS key whose token the API answers InvalidSecurityToken.Expired
+        e = keys["STS.expired"]
+        self.expired_sts = ("STS.expired", e["secret"], e["security_token"])
+        # ECS instance RAM roles (metadata service)
+        self.ecs_role = "MonitorRole"           # Code Success, listed
+        self.broken_ecs_role = "BrokenRole"     # Code Failed
+        self.expired_ecs_role = "ExpiredRole"   # API says token expired
+        # RamRoleArn (STS AssumeRole), for the key testid
+        self.ram_role_arn = "acs:ram::1234567890123456:role/monitor"
+        self.ram_role_arn_denied = "acs:ram::1234567890123456:role/admin"
+        self.ram_role_arn_expired = "acs:ram::1234567890123456:role/expired"
+        for role in (self.ecs_role, self.broken_ecs_role,
+                     self.expired_ecs_role):
+            assert role in keys["ecs_roles"], role
+        for arn in (self.ram_role_arn, self.ram_role_arn_denied,
+                    self.ram_role_arn_expired):
+            assert arn in keys["ram_roles"], arn
         self.region = "cn-hangzhou"
 
     def __enter__(self):
@@ -240,6 +265,7 @@ class Simulator:
         self.log_path = os.path.join(self.dir, "requests.log")
         self.ready_path = os.path.join(self.dir, "ready")
         self.stderr_path = os.path.join(self.dir, "sim.stderr")
+        self.clock_path = os.path.join(self.dir, "clock")
         scen = self.scenarios
         if self.extra_scenarios:
             scen = os.path.join(self.dir, "scenarios")
@@ -253,7 +279,12 @@ class Simulator:
         self.scenario_dir = scen
         cmd = [sys.executable, SIM_SCRIPT, "--scenarios", scen,
                "--keys", KEYS_FILE, "--log", self.log_path,
-               "--ready-file", self.ready_path, "--port", "0"]
+               "--ready-file", self.ready_path, "--port", "0",
+               "--clock-file", self.clock_path]
+        if self.metadata:
+            cmd += ["--metadata-port", "0"]
+            if self.imds_v2_only:
+                cmd.append("--imds-v2-only")
         self.cacert = None
         if self.tls:
             certs = test_certs()
@@ -270,20 +301,26 @@ class Simulator:
                                      stdout=self._stderr,
                                      stderr=self._stderr)
         deadline = time.monotonic() + 10
-        port = None
+        port = mport = None
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 break
             try:
+                # written atomically: line 1 the API port, then
+                # "metadata PORT" when the metadata service runs
                 with open(self.ready_path) as f:
-                    text = f.read().strip()
-                if text:
-                    port = int(text)
+                    lines = f.read().split("\n")
+                if lines[0].strip():
+                    port = int(lines[0])
+                    for line in lines[1:]:
+                        words = line.split()
+                        if len(words) == 2 and words[0] == "metadata":
+                            mport = int(words[1])
                     break
             except (OSError, ValueError):
                 pass
             time.sleep(0.02)
-        if port is None:
+        if port is None or (self.metadata and mport is None):
             err = self.stderr_text()
             self.stop()
             raise RuntimeError("simulator did not start: %s" % err)
@@ -291,6 +328,10 @@ class Simulator:
         self.host = "127.0.0.1"
         self.url = "%s://127.0.0.1:%d" % ("https" if self.tls else "http",
                                            port)
+        self.sts_url = self.url
+        if mport is not None:
+            self.metadata_port = mport
+            self.metadata_url = "http://127.0.0.1:%d" % mport
         return self
 
     def stop(self):
@@ -336,29 +377,92 @@ class Simulator:
                     pass        # a line being written right now
         return out
 
-    def requests(self):
-        """The request log: a list of dicts (see tests/sim/README.md)."""
-        return [r for r in self._lines() if "event" not in r]
+    def requests(self, service=None):
+        """The request log: a list of dicts (see tests/sim/README.md), every
+        service by default; service="ecs", "sts" or "imds" selects one
+        ("imds" lines have their own keys: method, path, token_sent, ...)."""
+        out = [r for r in self._lines() if "event" not in r]
+        if service is None:
+            return out
+        return [r for r in out if r.get("service", "ecs") == service]
+
+    def api_requests(self):
+        """The API listener's requests (services ecs and sts)."""
+        return [r for r in self.requests() if r.get("service") != "imds"]
 
     def clear_log(self):
         with open(self.log_path, "r+b") as f:
             f.truncate(0)
 
     def connections(self):
-        return len({r["conn"] for r in self.requests()})
+        """TCP connections to the API listener."""
+        return len({r["conn"] for r in self.api_requests()})
 
     def reset_faults(self, timeout=5):
         """Reset every scenario's fault counters (SIGHUP) and wait until the
         simulator has done it."""
-        before = sum(1 for r in self._lines() if r.get("event") == "reset")
-        self.proc.send_signal(signal.SIGHUP)
+        self._signal_and_wait(signal.SIGHUP, "reset", timeout)
+
+    def _signal_and_wait(self, signum, event, timeout):
+        before = sum(1 for r in self._lines() if r.get("event") == event)
+        self.proc.send_signal(signum)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if sum(1 for r in self._lines()
-                   if r.get("event") == "reset") > before:
+                   if r.get("event") == event) > before:
                 return
             time.sleep(0.02)
-        raise RuntimeError("simulator did not confirm the reset")
+        raise RuntimeError("simulator did not confirm the %s" % event)
+
+    # ---- clock
+
+    def set_clock_offset(self, seconds, timeout=5):
+        """Move the running simulator's clock to now + seconds (SIGUSR1):
+        timestamps, Date, token and credential expiry follow it."""
+        with open(self.clock_path + ".tmp", "w") as f:
+            f.write("%.3f\n" % float(seconds))
+        os.replace(self.clock_path + ".tmp", self.clock_path)
+        self._signal_and_wait(signal.SIGUSR1, "clock", timeout)
+        self.clock_offset = float(seconds)
+
+    def advance_clock(self, seconds):
+        self.set_clock_offset(self.clock_offset + seconds)
+
+    def timestamp(self):
+        """A request timestamp that the simulator's clock accepts."""
+        return utc_timestamp(self.clock_offset)
+
+    # ---- metadata service
+
+    def imds_request(self, method, path, headers=None, body=None,
+                     timeout=10):
+        """One plain-HTTP request to the metadata service -> Response."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.metadata_port,
+                                          timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            r = conn.getresponse()
+            return Response(r.status, {k.lower(): v
+                                       for k, v in r.getheaders()},
+                            r.read())
+        finally:
+            conn.close()
+
+    def imds_token(self, ttl=21600):
+        """An IMDSv2 token (PUT /latest/api/token)."""
+        r = self.imds_request("PUT", "/latest/api/token", {
+            "X-aliyun-ecs-metadata-token-ttl-seconds": str(ttl)})
+        if r.status != 200:
+            raise RuntimeError("token PUT answered %d" % r.status)
+        return r.body.decode("ascii")
+
+    def role_credentials(self, role=None, token=None):
+        """The metadata service's JSON for an ECS role (default ecs_role)."""
+        h = {"X-aliyun-ecs-metadata-token": token} if token else {}
+        r = self.imds_request("GET", "/latest/meta-data/ram/"
+                              "security-credentials/" + (role or
+                                                         self.ecs_role), h)
+        return r.json
 
     # ---- plugin helpers
 
@@ -369,7 +473,16 @@ class Simulator:
             args += ["--cacert", self.cacert]
         return args + list(extra)
 
-    def client(self, sts=False, **kw):
+    def client(self, sts=False, creds=None, **kw):
+        """An EcsClient with the plain test key, the STS key (sts=True), or
+        creds: a dict with AccessKeyId/AccessKeySecret/SecurityToken (as
+        AssumeRole and the metadata service answer) or an (id, secret,
+        token) tuple such as expired_sts."""
+        if creds is not None:
+            if isinstance(creds, dict):
+                creds = (creds["AccessKeyId"], creds["AccessKeySecret"],
+                         creds.get("SecurityToken"))
+            return EcsClient(self, *creds, **kw)
         if sts:
             return EcsClient(self, self.sts_access_key_id,
                              self.sts_access_key_secret, self.sts_token, **kw)
@@ -601,3 +714,19 @@ class EcsClient:
         path = "/" + ("?" + encode_params(query) if query else "")
         return self.send(method, path, body if method == "POST" else None,
                          hdrs)
+
+    def assume_role(self, role_arn, session_name="check-ecs", duration=None,
+                    policy=None, sig=1, **kw):
+        """STS AssumeRole (version 2015-04-01) signed like the ECS calls;
+        kw goes to call() (e.g. secret=, nonce=, fmt=)."""
+        params = {}
+        if role_arn is not None:
+            params["RoleArn"] = role_arn
+        if session_name is not None:
+            params["RoleSessionName"] = session_name
+        if duration is not None:
+            params["DurationSeconds"] = str(duration)
+        if policy is not None:
+            params["Policy"] = policy
+        return self.call("AssumeRole", params, sig=sig,
+                         version=STS_API_VERSION, **kw)
