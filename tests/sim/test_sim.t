@@ -798,6 +798,347 @@ def clock_checks():
              "(exit %s)" % proc.returncode)
 
 
+# ------------------------------------------------- metadata service (IMDS)
+
+ROLE_PATH = "/latest/meta-data/ram/security-credentials/"
+TTL = "X-aliyun-ecs-metadata-token-ttl-seconds"
+TOK = "X-aliyun-ecs-metadata-token"
+ISO_RE = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"
+
+
+def ecs_ok(sim, creds, name, sig_versions=(1, 3), timestamp=None):
+    c = sim.client(creds=creds)
+    for sig in sig_versions:
+        r = c.call("DescribeInvocations", {"RegionId": HZ,
+                                           "InvokeId": "t-hz0finished"},
+                   sig=sig, timestamp=timestamp)
+        t.is_((r.status, r.code), (200, None),
+              "%s: accepted by the ECS API (v%d)" % (name, sig))
+    c.close()
+
+
+def ecs_expired(sim, creds, name, sig_versions=(1, 3), timestamp=None):
+    c = sim.client(creds=creds)
+    for sig in sig_versions:
+        r = c.call("DescribeInvocations", {"RegionId": HZ,
+                                           "InvokeId": "t-hz0finished"},
+                   sig=sig, timestamp=timestamp)
+        err_shape(t, r, "InvalidSecurityToken.Expired", 400,
+                  "%s: InvalidSecurityToken.Expired (v%d)" % (name, sig))
+        t.is_(r.json.get("Message"), "Specified SecurityToken is expired.",
+              "%s: its message (v%d)" % (name, sig))
+    c.close()
+
+
+def imds_checks(sim):
+    q = sim.imds_request
+    t.like(sim.metadata_url or "", r"^http://127\.0\.0\.1:\d+$",
+           "metadata service on plain HTTP, loopback")
+    t.ok(sim.metadata_port != sim.port, "on its own port")
+
+    # token PUT
+    r = q("PUT", "/latest/api/token", {TTL: "21600"})
+    token = r.body.decode()
+    t.ok(r.status == 200 and r.headers.get("content-type", "")
+         .startswith("text/plain") and re.match(r"^[A-Za-z0-9_-]{20,}$",
+                                                token),
+         "PUT /latest/api/token TTL 21600: 200, a text/plain token")
+    t.is_(q("PUT", "/latest/api/token", {TTL: "1"}).status, 200,
+          "TTL 1 accepted")
+    t.ok(q("PUT", "/latest/api/token", {TTL: "60"}).body != r.body,
+         "each PUT gives a new token")
+    t.is_(q("PUT", "/latest/api/token").status, 400, "TTL header missing: 400")
+    for bad in ("0", "21601", "99999999999", "abc", "-5", "1.5", ""):
+        t.is_(q("PUT", "/latest/api/token", {TTL: bad}).status, 400,
+              "TTL %r: 400" % bad)
+    r = q("PUT", "/latest/api/token", {TTL: "21600",
+                                       "X-Forwarded-For": "10.0.0.1"})
+    t.is_(r.status, 403, "token PUT with X-Forwarded-For: 403")
+    t.is_(q("GET", "/latest/api/token", {TTL: "60"}).status, 405,
+          "GET on the token path: 405")
+
+    # role list and credentials
+    r = q("GET", ROLE_PATH, {TOK: token})
+    t.is_((r.status, r.body), (200, b"MonitorRole"),
+          "role list with a token: the attached role, text/plain")
+    t.is_(q("GET", ROLE_PATH).status, 200, "role list without token (v1)")
+    r = q("GET", ROLE_PATH + sim.ecs_role, {TOK: token})
+    j = r.json or {}
+    t.is_((r.status, sorted(j)),
+          (200, ["AccessKeyId", "AccessKeySecret", "Code", "Expiration",
+                 "LastUpdated", "SecurityToken"]),
+          "role credentials with a token: every field")
+    t.ok(j.get("Code") == "Success"
+         and j.get("AccessKeyId", "").startswith("STS.")
+         and len(j.get("AccessKeySecret", "")) >= 30
+         and len(j.get("SecurityToken", "")) > 100,
+         "Code Success, an STS. key id, a secret and a long token")
+    t.ok(re.match(ISO_RE, j.get("Expiration", "")) and
+         re.match(ISO_RE, j.get("LastUpdated", "")) and
+         abs(parse_iso(j["Expiration"]) - time.time() - 6 * 3600) < 60 and
+         abs(parse_iso(j["LastUpdated"]) - time.time()) < 60,
+         "Expiration 6 h ahead, LastUpdated now (UTC, Z)", j)
+    t.like(r.body.decode(), r'^\{\n  "AccessKeyId" : "STS\.',
+           "pretty-printed like the real service")
+    r1 = q("GET", ROLE_PATH + sim.ecs_role)
+    t.ok(r1.status == 200 and r1.json["AccessKeyId"] == j["AccessKeyId"],
+         "without token (IMDSv1) too, and the same credentials again")
+    ecs_ok(sim, j, "role credentials")
+    c = sim.client(creds=(j["AccessKeyId"], j["AccessKeySecret"], "x"))
+    r = c.call("DescribeInvocations", {"RegionId": HZ})
+    t.is_(r.code, "InvalidSecurityToken.MismatchWithAccessKey",
+          "role key with another token refused")
+    c.close()
+
+    for bad in ("not-a-token", token + "x", ""):
+        r = q("GET", ROLE_PATH + sim.ecs_role, {TOK: bad})
+        t.is_(r.status, 401, "token %r: 401" % bad[:12])
+    t.is_(q("GET", ROLE_PATH, {TOK: "bogus"}).status, 401,
+          "role list with a bad token: 401")
+    r = q("GET", ROLE_PATH + sim.ecs_role, {TOK: token,
+                                            "X-Forwarded-For": "1.2.3.4"})
+    t.is_(r.status, 403, "credentials GET with X-Forwarded-For: 403")
+    r = q("GET", ROLE_PATH + "NoSuchRole", {TOK: token})
+    t.ok(r.status == 404 and r.json is None, "unknown role: 404, text body")
+    t.is_(q("GET", ROLE_PATH + sim.ecs_role + "/").status, 404,
+          "role name with a trailing slash: 404")
+    t.is_(q("GET", "/latest/meta-data/Ram/security-credentials/").status,
+          404, "the path is case sensitive (the SDK's 'ram')")
+    t.is_(q("POST", ROLE_PATH + sim.ecs_role, {TOK: token}).status, 405,
+          "POST to the credentials: 405")
+    r = q("GET", ROLE_PATH + sim.broken_ecs_role, {TOK: token})
+    t.is_((r.status, (r.json or {}).get("Code")), (200, "Failed"),
+          "BrokenRole: 200 with Code Failed")
+    r = q("GET", ROLE_PATH + sim.expired_ecs_role, {TOK: token})
+    t.is_((r.json or {}).get("Code"), "Success", "ExpiredRole: Code Success")
+    ecs_expired(sim, r.json, "ExpiredRole credentials")
+
+    # the log
+    log = sim.requests("imds")
+    want = {"t", "conn", "service", "method", "path", "token_sent",
+            "ttl_sent", "ttl", "forwarded_for", "role", "verdict", "status"}
+    t.ok(log and all(want <= set(x) for x in log), "IMDS log lines carry "
+         "every key")
+    t.ok(any(x["method"] == "PUT" and x["ttl"] == "21600" and x["status"]
+             == 200 for x in log) and
+         any(x["token_sent"] and x["status"] == 401 for x in log) and
+         any(x["forwarded_for"] and x["status"] == 403 for x in log),
+         "IMDS log: TTL, token sent, X-Forwarded-For, status")
+    t.ok(len(sim.requests()) == len(sim.api_requests()) + len(log),
+         "requests() has every service; api_requests() leaves IMDS out")
+    blob = open(sim.log_path, encoding="utf-8").read()
+    t.ok(token not in blob and j["AccessKeySecret"] not in blob
+         and j["SecurityToken"] not in blob,
+         "the log holds no metadata token, secret or security token")
+
+
+def imds_v2_only_checks():
+    with Simulator(imds_v2_only=True) as sim:
+        q = sim.imds_request
+        t.is_(q("GET", ROLE_PATH + sim.ecs_role).status, 401,
+              "--imds-v2-only: credentials without a token: 401")
+        t.is_(q("GET", ROLE_PATH).status, 401,
+              "--imds-v2-only: role list without a token: 401")
+        token = sim.imds_token(300)
+        r = q("GET", ROLE_PATH + sim.ecs_role, {TOK: token})
+        t.is_((r.status, (r.json or {}).get("Code")), (200, "Success"),
+              "--imds-v2-only: with a token: 200")
+        t.is_(q("PUT", "/latest/api/token", {TTL: "21601"}).status, 400,
+              "--imds-v2-only: oversized TTL still 400")
+    with Simulator(metadata=False) as sim:
+        t.ok(sim.metadata_url is None and sim.sts_url == sim.url,
+             "metadata=False: no metadata service; sts_url = url")
+
+
+# -------------------------------------------------------- STS AssumeRole
+
+STS_BASE = {"RegionId": HZ, "InvokeId": "t-hz0finished"}
+
+
+def sts_shape(t, r, code, status, name):
+    ok = t.is_((r.status, r.code), (status, code), name)
+    if isinstance(r.json, dict):
+        t.is_((sorted(r.json), r.json.get("HostId")),
+              (["Code", "HostId", "Message", "Recommend", "RequestId"],
+               "sts.aliyuncs.com"), name + ": STS error shape")
+    return ok
+
+
+def sts_checks(sim):
+    c = sim.client()
+    arn = sim.ram_role_arn
+    for sig in (1, 3):
+        r = c.assume_role(arn, "nagios-check", sig=sig)
+        j = r.json or {}
+        cr = j.get("Credentials", {})
+        t.is_((r.status, sorted(j), sorted(j.get("AssumedRoleUser", {})),
+               sorted(cr)),
+              (200, ["AssumedRoleUser", "Credentials", "RequestId"],
+               ["Arn", "AssumedRoleId"],
+               ["AccessKeyId", "AccessKeySecret", "Expiration",
+                "SecurityToken"]),
+              "AssumeRole signed v%d: 200 and the real shape" % sig)
+        t.ok(j["AssumedRoleUser"]["Arn"] == arn + "/nagios-check" and
+             j["AssumedRoleUser"]["AssumedRoleId"].endswith(":nagios-check")
+             and cr["AccessKeyId"].startswith("STS.") and
+             re.match(ISO_RE, cr["Expiration"]) and
+             abs(parse_iso(cr["Expiration"]) - time.time() - 3600) < 60 and
+             r.headers.get("x-acs-request-id") == j["RequestId"],
+             "v%d: role ARN/session, STS. key, Expiration default 1 h" % sig)
+        ecs_ok(sim, cr, "AssumeRole v%d credentials" % sig)
+    r = c.assume_role(arn, fmt=None)
+    t.ok(r.status == 200 and r.body.startswith(b"<?xml") and
+         b"<AssumeRoleResponse><RequestId>" in r.body and
+         b"<Credentials><AccessKeyId>STS." in r.body,
+         "v1 without Format: XML, as the real service defaults")
+    for d in (900, 43200):
+        r = c.assume_role(arn, duration=d, sig=3)
+        exp = parse_iso(r.json["Credentials"]["Expiration"])
+        t.ok(r.status == 200 and abs(exp - time.time() - d) < 60,
+             "DurationSeconds=%d sets the Expiration" % d)
+    r = c.assume_role(arn, policy=json.dumps({
+        "Version": "1", "Statement": [{"Effect": "Allow", "Action":
+                                       "ecs:Describe*", "Resource": "*"}]}))
+    t.is_(r.status, 200, "a Policy that is a JSON object is accepted")
+    for name in ("ab", "x" * 64, "a.b_c@d-e"):
+        t.is_(c.assume_role(arn, name).status, 200,
+              "RoleSessionName %r accepted" % name[:16])
+
+    # signature, the same verifier as ECS
+    for sig in (1, 3):
+        r = c.assume_role(arn, sig=sig, secret="wrong")
+        sts_shape(t, r, "SignatureDoesNotMatch", 400,
+                  "AssumeRole v%d wrong secret" % sig)
+        t.like(r.json["Message"], "server string to sign is:",
+               "v%d: with the server's string-to-sign" % sig)
+        n = "sts-nonce-%d-%s" % (sig, os.urandom(4).hex())
+        r1 = c.assume_role(arn, sig=sig, nonce=n)
+        r2 = c.assume_role(arn, sig=sig, nonce=n)
+        t.is_((r1.status, r2.code), (200, "SignatureNonceUsed"),
+              "AssumeRole v%d reused nonce" % sig)
+        r = c.assume_role(arn, sig=sig, timestamp=utc_timestamp(-16 * 60))
+        t.is_(r.code, "InvalidTimeStamp.Expired",
+              "AssumeRole v%d stale timestamp" % sig)
+    r = c.assume_role(arn, drop=("Signature",))
+    t.is_(r.code, "IncompleteSignature", "AssumeRole without Signature")
+    r = c.call("AssumeRole", {"RoleArn": arn, "RoleSessionName": "ab"})
+    t.is_((r.status, r.code), (400, "InvalidVersion"),
+          "AssumeRole with the ECS Version 2014-05-26")
+    r = c.call("DescribeInvocations", STS_BASE, version="2015-04-01")
+    t.is_(r.code, "InvalidVersion", "an ECS action with the STS Version")
+    r = c.assume_role(arn, access_key_id="nosuchkey")
+    t.is_((r.status, r.code), (404, "InvalidAccessKeyId.NotFound"),
+          "AssumeRole with an unknown key")
+    r = sim.client(sts=True).assume_role(arn, token=None)
+    t.is_(r.code, "MissingSecurityToken",
+          "AssumeRole with an STS key and no token")
+    r = sim.client(sts=True).assume_role(arn)
+    sts_shape(t, r, "NoPermission", 403, "AssumeRole with a key the role "
+              "does not allow")
+
+    # parameters
+    for kw, code, name in (
+            ({"role_arn": None}, "MissingRoleArn", "no RoleArn"),
+            ({"role_arn": ""}, "MissingRoleArn", "empty RoleArn"),
+            ({"role_arn": "monitor"}, "InvalidParameter.RoleArn",
+             "RoleArn not an ARN"),
+            ({"session_name": None}, "MissingRoleSessionName",
+             "no RoleSessionName"),
+            ({"session_name": "a"}, "InvalidParameter.RoleSessionName",
+             "RoleSessionName of 1 char"),
+            ({"session_name": "x" * 65}, "InvalidParameter.RoleSessionName",
+             "RoleSessionName of 65 chars"),
+            ({"session_name": "bad name"}, "InvalidParameter.RoleSessionName",
+             "RoleSessionName with a space"),
+            ({"session_name": "abc*abc"}, "InvalidParameter.RoleSessionName",
+             "RoleSessionName with '*'"),
+            ({"session_name": "n\u00e4me"},
+             "InvalidParameter.RoleSessionName",
+             "RoleSessionName not ASCII"),
+            ({"duration": 899}, "InvalidParameter.DurationSeconds",
+             "DurationSeconds 899"),
+            ({"duration": 43201}, "InvalidParameter.DurationSeconds",
+             "DurationSeconds 43201"),
+            ({"duration": "abc"}, "InvalidParameter.DurationSeconds",
+             "DurationSeconds abc"),
+            ({"duration": "3600.0"}, "InvalidParameter.DurationSeconds",
+             "DurationSeconds 3600.0"),
+            ({"policy": "{not json"}, "InvalidParameter.PolicyGrammar",
+             "Policy not JSON"),
+            ({"policy": "[]"}, "InvalidParameter.PolicyGrammar",
+             "Policy not an object")):
+        args = dict({"role_arn": arn, "session_name": "nagios"}, **kw)
+        for sig in (1, 3):
+            r = c.assume_role(sig=sig, **args)
+            sts_shape(t, r, code, 400, "%s: %s (v%d)" % (name, code, sig))
+    bogus = "acs:ram::1234567890123456:role/nosuch"
+    r = c.assume_role(bogus)
+    sts_shape(t, r, "EntityNotExist.Role", 404, "unknown role")
+    t.like(r.json["Message"], re.escape(bogus), "the message names the role")
+    r = c.assume_role(sim.ram_role_arn_denied, sig=3)
+    sts_shape(t, r, "NoPermission", 403, "role the key may not assume")
+    t.is_(r.json["Message"], "You are not authorized to do this action. "
+          "You should be authorized by RAM.", "NoPermission message")
+
+    # expired credentials
+    r = c.assume_role(sim.ram_role_arn_expired)
+    t.is_(r.status, 200, "the expired role is assumed")
+    ecs_expired(sim, r.json["Credentials"], "its credentials")
+    ecs_expired(sim, sim.expired_sts, "STS.expired from keys.json")
+    c.close()
+
+    log = sim.requests("sts")
+    t.ok(log and all(x["action"] == "AssumeRole" for x in log),
+         "log: service sts, action AssumeRole")
+    verdicts = {x["verdict"] for x in log}
+    t.ok({"ok", "SignatureDoesNotMatch", "NoPermission",
+          "EntityNotExist.Role", "InvalidParameter.RoleSessionName"}
+         <= verdicts, "log: the verdicts", sorted(verdicts))
+    t.ok(all(x["status"] == 200 and x["issued_access_key_id"]
+             .startswith("STS.") for x in log if x["verdict"] == "ok"),
+         "log: the issued key id on success")
+    t.ok(all(x.get("service") == "ecs" for x in sim.requests("ecs")),
+         "ECS lines say service ecs")
+
+
+def clock_control_checks():
+    """Expiry of tokens and temporary credentials, with a movable clock."""
+    with Simulator(log_bodies=True) as sim:
+        token = sim.imds_token(60)
+        role = sim.role_credentials(token=token)
+        short = sim.client().assume_role(sim.ram_role_arn, duration=900,
+                                         sig=3).json["Credentials"]
+        ecs_ok(sim, role, "IMDS credentials at t0", (3,))
+        ecs_ok(sim, short, "900 s AssumeRole credentials at t0", (1,))
+        sim.advance_clock(901)
+        ts = sim.timestamp()
+        r = sim.imds_request("GET", ROLE_PATH + sim.ecs_role, {TOK: token})
+        t.is_(r.status, 401, "the 60 s metadata token has expired at +901 s")
+        ecs_expired(sim, short, "AssumeRole credentials at +901 s",
+                    timestamp=ts)
+        ecs_ok(sim, role, "IMDS credentials still at +901 s", timestamp=ts)
+        sim.advance_clock(6 * 3600)
+        ts = sim.timestamp()
+        ecs_expired(sim, role, "IMDS credentials after 6 h", timestamp=ts)
+        fresh = sim.role_credentials()
+        t.ok(fresh["AccessKeyId"] != role["AccessKeyId"] and
+             parse_iso(fresh["Expiration"]) > parse_iso(role["Expiration"]),
+             "the metadata service then serves fresh credentials")
+        ecs_ok(sim, fresh, "the fresh ones", timestamp=ts)
+        date = ecs_sim.email.utils.parsedate_to_datetime(
+            sim.imds_request("GET", ROLE_PATH).headers["date"])
+        t.ok(abs(date.timestamp() - time.time() - sim.clock_offset) < 5,
+             "the metadata service's Date follows the moved clock")
+        blob = open(sim.log_path, encoding="utf-8").read()
+        t.ok(all(x not in blob for x in (
+            short["AccessKeySecret"], short["SecurityToken"],
+            role["AccessKeySecret"], role["SecurityToken"], token)) and
+            '"AccessKeySecret":"(redacted)"' in blob,
+            "--log-bodies: AssumeRole bodies are logged with the secrets "
+            "redacted")
+        t.is_(sim.stderr_text(), "", "nothing on the simulator's stderr")
+
+
 def _swallow(fn, *a):
     try:
         fn(*a)
@@ -814,6 +1155,8 @@ def main():
             scenario_checks(sim)
             transport_faults(sim)
             log_and_misc(sim)
+            imds_checks(sim)
+            sts_checks(sim)
         except Exception:
             import traceback
             t.ok(False, "no exception", traceback.format_exc())
@@ -821,6 +1164,8 @@ def main():
         err = sim.stderr_text()
         t.is_(err, "", "nothing on the simulator's stderr")
     clock_checks()
+    imds_v2_only_checks()
+    clock_control_checks()
     t.done()
 
 
