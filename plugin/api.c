@@ -14,10 +14,7 @@
 
 #define SIGNATURE_MISMATCH_PREFIX "server string to sign is:"
 
-static void trace(struct api_client *api, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void trace(struct api_client *api, int level, const char *fmt, ...)
+void api_trace(struct api_client *api, int level, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -92,55 +89,66 @@ static double jitter(void)
 	return 0.5 + (double)strtoul(byte, NULL, 16) / 512.0;
 }
 
-/* Build and sign one request; *url gets the full URL (it contains the
- * signature and maybe a token: never shown), *to_sign our string-to-sign. */
-static int build_request(struct api_client *api, const char *action,
-			 const struct params *action_params, struct strbuf *url,
-			 struct strbuf *to_sign, struct fault *f)
+/* The host[:port] part of an endpoint URL (which options checked). */
+static const char *endpoint_host(const char *endpoint)
 {
+	const char *p = strstr(endpoint, "://");
+
+	return p ? p + 3 : endpoint;
+}
+
+/* The parameters every signed request of either version carries besides the
+ * action's own: RegionId where the service wants one. */
+static int add_action_params(struct params *all, const struct api_target *t,
+			     const struct params *action_params)
+{
+	if (t->region != NULL && params_add(all, "RegionId", t->region) != 0)
+		return -1;
+	for (size_t i = 0; i < action_params->count; i++)
+		if (params_add(all, action_params->items[i].name, action_params->items[i].value) != 0)
+			return -1;
+	return 0;
+}
+
+/* Signature v1: every parameter, common ones included, in the query string,
+ * signed with HMAC-SHA1. */
+static int build_v1(struct api_client *api, const struct api_target *t, const char *action,
+		    const struct params *action_params, const char *nonce, const char *timestamp,
+		    struct strbuf *url, struct strbuf *to_sign, struct fault *f)
+{
+	const struct credentials *c = t->creds;
 	struct params all;
-	char nonce[SIGN_NONCE_SIZE], timestamp[SIGN_TIMESTAMP_SIZE];
 	char signature[SIGN_V1_SIGNATURE_SIZE];
 	int rc = -1;
 
 	params_init(&all);
-	if (sign_nonce(nonce) != 0 || sign_timestamp(time(NULL), timestamp) != 0) {
-		fault_set(f, FAULT_INTERNAL, "cannot make a request nonce or timestamp");
-		goto done;
-	}
-	if (params_add(&all, "Action", action) != 0 || params_add(&all, "Version", API_VERSION) != 0 ||
+	if (params_add(&all, "Action", action) != 0 || params_add(&all, "Version", t->version) != 0 ||
 	    params_add(&all, "Format", "JSON") != 0 ||
-	    params_add(&all, "AccessKeyId", api->creds->access_key_id) != 0 ||
+	    params_add(&all, "AccessKeyId", c->access_key_id) != 0 ||
 	    params_add(&all, "SignatureMethod", "HMAC-SHA1") != 0 ||
 	    params_add(&all, "SignatureVersion", "1.0") != 0 ||
 	    params_add(&all, "SignatureNonce", nonce) != 0 ||
 	    params_add(&all, "Timestamp", timestamp) != 0 ||
-	    params_add(&all, "RegionId", api->region) != 0 ||
-	    (api->creds->security_token != NULL &&
-	     params_add(&all, "SecurityToken", api->creds->security_token) != 0))
+	    (c->security_token != NULL && params_add(&all, "SecurityToken", c->security_token) != 0) ||
+	    add_action_params(&all, t, action_params) != 0)
 		goto nomem;
-	for (size_t i = 0; i < action_params->count; i++)
-		if (params_add(&all, action_params->items[i].name, action_params->items[i].value) != 0)
-			goto nomem;
-	strbuf_reset(to_sign);
-	if (sign_v1("POST", &all, api->creds->access_key_secret, to_sign, signature) != 0) {
+	if (sign_v1("POST", &all, c->access_key_secret, to_sign, signature) != 0) {
 		fault_set(f, FAULT_INTERNAL, "cannot sign the request");
 		goto done;
 	}
-	strbuf_reset(url);
-	if (strbuf_printf(url, "%s/?", api->endpoint) != 0 || sign_canonical_query(&all, url) != 0 ||
+	if (strbuf_printf(url, "%s/?", t->endpoint) != 0 || sign_canonical_query(&all, url) != 0 ||
 	    strbuf_puts(url, "&Signature=") != 0 || sign_percent_encode(url, signature) != 0)
 		goto nomem;
 	if (api->verbosity >= 3) {
-		/* The trace shows what was signed, with the secrets taken out. */
+		/* What was signed, with the secrets taken out. */
 		struct strbuf shown;
 
 		strbuf_init(&shown, 8192);
-		if (api->creds->security_token)
+		if (c->security_token)
 			params_set(&all, "SecurityToken", "REDACTED");
 		sign_canonical_query(&all, &shown);
-		trace(api, 3, "  request: POST %s/?%s&Signature=REDACTED", api->endpoint,
-		      shown.data ? shown.data : "");
+		api_trace(api, 3, "  request: POST %s/?%s&Signature=REDACTED", t->endpoint,
+			  shown.data ? shown.data : "");
 		strbuf_free(&shown);
 	}
 	rc = 0;
@@ -153,9 +161,101 @@ done:
 	return rc;
 }
 
+/* Signature v3 (ACS3-HMAC-SHA256): the action's parameters in the query,
+ * the common ones in x-acs-* headers, all signed into Authorization. */
+static int build_v3(struct api_client *api, const struct api_target *t, const char *action,
+		    const struct params *action_params, const char *nonce, const char *timestamp,
+		    struct strbuf *url, struct params *headers, struct strbuf *to_sign,
+		    struct fault *f)
+{
+	const struct credentials *c = t->creds;
+	struct params query, signed_headers;
+	struct strbuf canonical, authorization;
+	char hash[65];
+	int rc = -1;
+
+	params_init(&query);
+	params_init(&signed_headers);
+	strbuf_init_secret(&canonical, 65536);
+	strbuf_init_secret(&authorization, 4096);
+	if (add_action_params(&query, t, action_params) != 0 ||
+	    params_add(&signed_headers, "host", endpoint_host(t->endpoint)) != 0 ||
+	    params_add(&signed_headers, "x-acs-action", action) != 0 ||
+	    params_add(&signed_headers, "x-acs-version", t->version) != 0 ||
+	    params_add(&signed_headers, "x-acs-date", timestamp) != 0 ||
+	    params_add(&signed_headers, "x-acs-signature-nonce", nonce) != 0 ||
+	    params_add(&signed_headers, "x-acs-content-sha256", SIGN_EMPTY_SHA256) != 0 ||
+	    (c->security_token != NULL &&
+	     (params_add(&signed_headers, "x-acs-security-token", c->security_token) != 0 ||
+	      params_add(&signed_headers, "x-acs-accesskey-id", c->access_key_id) != 0)))
+		goto nomem;
+	if (sign_v3("POST", "/", &query, &signed_headers, SIGN_EMPTY_SHA256, c->access_key_id,
+		    c->access_key_secret, &canonical, &authorization) != 0 ||
+	    sign_sha256_hex(canonical.data, canonical.len, hash) != 0) {
+		fault_set(f, FAULT_INTERNAL, "cannot sign the request");
+		goto done;
+	}
+	/* What a SignatureDoesNotMatch answer will be compared with. */
+	if (strbuf_printf(to_sign, "ACS3-HMAC-SHA256\n%s", hash) != 0)
+		goto nomem;
+	for (size_t i = 0; i < signed_headers.count; i++)
+		if (params_add(headers, signed_headers.items[i].name,
+			       signed_headers.items[i].value) != 0)
+			goto nomem;
+	/* The body is empty: no Content-Type, so nothing unsigned describes it. */
+	if (params_add(headers, "Authorization", authorization.data) != 0 ||
+	    params_add(headers, "Accept", "application/json") != 0 ||
+	    params_add(headers, "Content-Type", "") != 0)
+		goto nomem;
+	if (strbuf_printf(url, "%s/", t->endpoint) != 0 ||
+	    (query.count > 0 && (strbuf_putc(url, '?') != 0 || sign_canonical_query(&query, url) != 0)))
+		goto nomem;
+	if (api->verbosity >= 3) {
+		const char *sig = strstr(authorization.data, ",Signature=");
+
+		api_trace(api, 3, "  request: POST %s (%s, x-acs-date %s, nonce %s%s)", url->data,
+			  action, timestamp, nonce,
+			  c->security_token ? ", x-acs-security-token REDACTED" : "");
+		api_trace(api, 3, "  Authorization: %.*s,Signature=REDACTED",
+			  sig ? (int)(sig - authorization.data) : 0, authorization.data);
+	}
+	rc = 0;
+	goto done;
+nomem:
+	fault_set(f, FAULT_NOMEM, "out of memory");
+done:
+	params_free(&query);
+	params_free(&signed_headers);
+	strbuf_wipe(&canonical);
+	strbuf_wipe(&authorization);
+	return rc;
+}
+
+/* Build and sign one request, with a nonce and timestamp of its own. *url
+ * gets the URL, headers the headers to send, *to_sign our string to sign
+ * (to judge a SignatureDoesNotMatch answer). */
+static int build_request(struct api_client *api, const struct api_target *t, const char *action,
+			 const struct params *action_params, struct strbuf *url,
+			 struct params *headers, struct strbuf *to_sign, struct fault *f)
+{
+	char nonce[SIGN_NONCE_SIZE], timestamp[SIGN_TIMESTAMP_SIZE];
+
+	strbuf_reset(url);
+	strbuf_reset(to_sign);
+	params_free(headers);
+	if (sign_nonce(nonce) != 0 || sign_timestamp(time(NULL), timestamp) != 0) {
+		fault_set(f, FAULT_INTERNAL, "cannot make a request nonce or timestamp");
+		return -1;
+	}
+	if (api->signature == SIGNATURE_V3)
+		return build_v3(api, t, action, action_params, nonce, timestamp, url, headers,
+				to_sign, f);
+	return build_v1(api, t, action, action_params, nonce, timestamp, url, to_sign, f);
+}
+
 /* Make a fault of an HTTP answer that is not 200. Returns true when the
  * request is worth another try. */
-static bool answer_fault(struct api_client *api, const struct http_response *resp,
+static bool answer_fault(const struct api_target *t, const struct http_response *resp,
 			 const char *to_sign, bool nonce_retried, struct fault *f)
 {
 	struct api_error err;
@@ -163,11 +263,11 @@ static bool answer_fault(struct api_client *api, const struct http_response *res
 
 	if (decode_error(resp->body.data, resp->body.len, &err) != 0) {
 		fault_set(f, FAULT_HTTP, "HTTP %ld from %s without an API error body", resp->status,
-			  api->endpoint);
+			  t->endpoint);
 		return resp->status >= 500 || resp->status == 429;
 	}
-	redact(err.message, api->creds->access_key_secret);
-	redact(err.message, api->creds->security_token);
+	redact(err.message, t->creds->access_key_secret);
+	redact(err.message, t->creds->security_token);
 	if (strcmp(err.code, "SignatureDoesNotMatch") == 0) {
 		/* Its Message echoes the whole string to sign, which holds the
 		 * security token: show our verdict instead. */
@@ -190,40 +290,40 @@ static bool answer_fault(struct api_client *api, const struct http_response *res
 	return retry;
 }
 
-/* Send action with its parameters until it succeeds, fails for good, or the
- * deadline comes. On success resp holds the 200 answer. */
-static int api_call(struct api_client *api, const char *action, const struct params *action_params,
-		    struct http_response *resp, struct fault *f)
+int api_call(struct api_client *api, const struct api_target *target, const char *action,
+	     const struct params *action_params, struct http_response *resp, struct fault *f)
 {
 	struct strbuf url, to_sign;
+	struct params headers;
 	double backoff = 0.2;
 	bool nonce_retried = false;
 	int attempt, rc = -1;
 
 	strbuf_init_secret(&url, 65536);
 	strbuf_init_secret(&to_sign, 65536);
+	params_init(&headers);
 	for (attempt = 1;; attempt++) {
 		double started, delay;
 		bool retry;
 
-		if (build_request(api, action, action_params, &url, &to_sign, f) != 0)
+		if (build_request(api, target, action, action_params, &url, &headers, &to_sign, f) != 0)
 			break;
 		started = http_now();
 		api->requests++;
-		if (http_request(api->http, "POST", url.data, api->endpoint, NULL, api->deadline, resp,
-				 f) != 0) {
-			trace(api, 2, "  %s: %s (%s, %.3f s)", action, f->text,
-			      fault_class_name(f->klass), http_now() - started);
+		if (http_request(api->http, "POST", url.data, target->endpoint, &headers,
+				 api->deadline, 0, resp, f) != 0) {
+			api_trace(api, 2, "  %s: %s (%s, %.3f s)", action, f->text,
+				  fault_class_name(f->klass), http_now() - started);
 			retry = f->retryable;
 		} else if (resp->status == 200) {
-			trace(api, 2, "  %s: HTTP 200, %zu bytes (%.3f s)", action, resp->body.len,
-			      http_now() - started);
+			api_trace(api, 2, "  %s: HTTP 200, %zu bytes (%.3f s)", action, resp->body.len,
+				  http_now() - started);
 			rc = 0;
 			break;
 		} else {
-			retry = answer_fault(api, resp, to_sign.data, nonce_retried, f);
-			trace(api, 2, "  %s: HTTP %ld %s (%.3f s)", action, resp->status,
-			      f->code[0] ? f->code : "", http_now() - started);
+			retry = answer_fault(target, resp, to_sign.data, nonce_retried, f);
+			api_trace(api, 2, "  %s: HTTP %ld %s (%.3f s)", action, resp->status,
+				  f->code[0] ? f->code : "", http_now() - started);
 			if (strcmp(f->code, "SignatureNonceUsed") == 0)
 				nonce_retried = true;
 		}
@@ -238,8 +338,8 @@ static int api_call(struct api_client *api, const char *action, const struct par
 		 * last error is more useful than a timeout. */
 		if (http_now() + delay + 0.05 >= api->deadline)
 			break;
-		trace(api, 2, "  retrying in %.3f s (attempt %d of %d)", delay, attempt + 1,
-		      API_MAX_ATTEMPTS);
+		api_trace(api, 2, "  retrying in %.3f s (attempt %d of %d)", delay, attempt + 1,
+			  API_MAX_ATTEMPTS);
 		nap(delay);
 		backoff *= 2;
 		api->retries++;
@@ -250,6 +350,7 @@ static int api_call(struct api_client *api, const char *action, const struct par
 	}
 	strbuf_wipe(&url);
 	strbuf_wipe(&to_sign);
+	params_free(&headers);
 	return rc;
 }
 
@@ -270,7 +371,7 @@ int api_describe_invocation(struct api_client *api, const char *invoke_id, struc
 		fault_set(f, FAULT_NOMEM, "out of memory");
 		goto done;
 	}
-	if (api_call(api, "DescribeInvocations", &p, &resp, f) != 0)
+	if (api_call(api, &api->ecs, "DescribeInvocations", &p, &resp, f) != 0)
 		goto done;
 	rc = decode_invocations(resp.body.data, resp.body.len, invoke_id, out, f);
 done:
@@ -296,7 +397,7 @@ int api_results_page(struct api_client *api, const char *invoke_id, bool with_hi
 		fault_set(f, FAULT_NOMEM, "out of memory");
 		goto done;
 	}
-	if (api_call(api, "DescribeInvocationResults", &p, &resp, f) != 0)
+	if (api_call(api, &api->ecs, "DescribeInvocationResults", &p, &resp, f) != 0)
 		goto done;
 	rc = decode_results(resp.body.data, resp.body.len, out, f);
 done:

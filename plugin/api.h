@@ -22,17 +22,37 @@
 #define API_PAGE_SIZE "50" /* the documented maximum: fewest requests */
 #define API_MAX_ATTEMPTS 5
 
+/* Which signature requests carry (--signature-version). */
+enum signature_version { SIGNATURE_V1 = 1, SIGNATURE_V3 = 3 };
+
+/* One API service: ECS, or STS for AssumeRole. */
+struct api_target {
+	const char *endpoint;  /* scheme://host[:port] */
+	const char *version;   /* the API version, e.g. "2014-05-26" */
+	const char *region;    /* the RegionId parameter, NULL for none */
+	const struct credentials *creds;
+};
+
 struct api_client {
 	struct http_client *http;
-	const char *endpoint;
-	const char *region;
-	const struct credentials *creds;
+	struct api_target ecs; /* where the invocation is read */
+	enum signature_version signature;
 	double deadline;       /* CLOCK_MONOTONIC seconds (http_now()) */
 	int verbosity;
 	struct strbuf *trace;  /* -vv / -vvv lines are appended here; may be NULL */
 	unsigned requests;     /* requests sent, retries included */
 	unsigned retries;
 };
+
+/* Send action to target until it succeeds, fails for good, or the deadline
+ * comes; each attempt is signed anew with a fresh nonce and timestamp. On
+ * success resp holds the HTTP 200 answer. */
+int api_call(struct api_client *api, const struct api_target *target, const char *action,
+	     const struct params *action_params, struct http_response *resp, struct fault *f);
+
+/* Append a line to the trace when verbosity >= level. */
+void api_trace(struct api_client *api, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 int api_describe_invocation(struct api_client *api, const char *invoke_id, struct invocation *out,
 			    struct fault *f);

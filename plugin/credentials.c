@@ -3,9 +3,16 @@
 
 #include "credentials.h"
 
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "util.h"
+
+#define PATH_SIZE 1024
 
 /* The aliyun CLI's lookup order for each value (aliyun-api.md §9.2). The
  * official SDKs read only the first name; the rest help hosts set up for
@@ -18,6 +25,8 @@ static const char *const secret_names[] = { "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
 static const char *const token_names[] = { "ALIBABA_CLOUD_SECURITY_TOKEN",
 					   "ALIBABACLOUD_SECURITY_TOKEN", "ALICLOUD_SECURITY_TOKEN",
 					   "SECURITY_TOKEN", NULL };
+static const char *const profile_names[] = { "ALIBABACLOUD_PROFILE", "ALIBABA_CLOUD_PROFILE",
+					     "ALICLOUD_PROFILE", NULL };
 
 /* First non-empty value among names; *which gets its name. */
 static const char *lookup(env_lookup_fn env, const char *const *names, const char **which)
@@ -25,30 +34,52 @@ static const char *lookup(env_lookup_fn env, const char *const *names, const cha
 	for (; *names != NULL; names++) {
 		const char *v = env(*names);
 		if (v != NULL && *v != '\0') {
-			*which = *names;
+			if (which)
+				*which = *names;
 			return v;
 		}
 	}
-	*which = NULL;
+	if (which)
+		*which = NULL;
 	return NULL;
 }
 
-int credentials_from_env(env_lookup_fn env, struct credentials *out, struct fault *f)
+static bool env_true(env_lookup_fn env, const char *name)
 {
-	const char *id, *secret, *token, *id_name, *secret_name, *token_name;
+	const char *v = env(name);
 
-	memset(out, 0, sizeof(*out));
-	id = lookup(env, id_names, &id_name);
-	secret = lookup(env, secret_names, &secret_name);
-	token = lookup(env, token_names, &token_name);
-	(void)secret_name;
-	(void)token_name;
+	return v != NULL && ascii_casecmp(v, "true") == 0;
+}
 
-	if (id == NULL && secret == NULL) {
-		fault_set(f, FAULT_CREDENTIALS,
-			  "no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET in the check's environment");
-		return -1;
-	}
+static int nomem(struct fault *f)
+{
+	fault_set(f, FAULT_NOMEM, "out of memory while reading credentials");
+	return -1;
+}
+
+/* The home directory: $HOME, else the password database (daemons such as a
+ * monitoring core may run without HOME). */
+static const char *home_dir(env_lookup_fn env)
+{
+	const char *home = env("HOME");
+	const struct passwd *pw;
+
+	if (home != NULL && *home != '\0')
+		return home;
+	pw = getpwuid(geteuid());
+	return pw != NULL && pw->pw_dir != NULL ? pw->pw_dir : NULL;
+}
+
+static int from_environment(env_lookup_fn env, struct cred_spec *out, bool *found,
+			    struct fault *f)
+{
+	const char *id_name, *id = lookup(env, id_names, &id_name);
+	const char *secret = lookup(env, secret_names, NULL);
+	const char *token = lookup(env, token_names, NULL);
+
+	*found = false;
+	if (id == NULL && secret == NULL)
+		return 0;
 	if (id == NULL) {
 		fault_set(f, FAULT_CREDENTIALS,
 			  "an AccessKey secret is set but no AccessKey id: set ALIBABA_CLOUD_ACCESS_KEY_ID");
@@ -59,18 +90,149 @@ int credentials_from_env(env_lookup_fn env, struct credentials *out, struct faul
 			  "an AccessKey id is set but no secret: set ALIBABA_CLOUD_ACCESS_KEY_SECRET");
 		return -1;
 	}
+	out->kind = token ? CRED_STS_TOKEN : CRED_ACCESS_KEY;
 	out->access_key_id = strdup(id);
 	out->access_key_secret = strdup(secret);
 	out->security_token = token ? strdup(token) : NULL;
 	if (out->access_key_id == NULL || out->access_key_secret == NULL ||
 	    (token != NULL && out->security_token == NULL)) {
-		credentials_free(out);
-		fault_set(f, FAULT_NOMEM, "out of memory while reading credentials");
+		cred_spec_free(out);
+		return nomem(f);
+	}
+	snprintf(out->source, sizeof(out->source), "environment (%s%s)", id_name,
+		 token ? ", with a security token" : "");
+	*found = true;
+	return 0;
+}
+
+/* Read path and take profile name from it with parse(). PROFILE_ABSENT
+ * when the file or the profile is not there. */
+static int from_file(const char *path, const char *name,
+		     int (*parse)(const char *, size_t, const char *, const char *,
+				  struct cred_spec *, struct fault *),
+		     struct cred_spec *out, struct fault *f)
+{
+	struct strbuf text;
+	int rc;
+
+	strbuf_init_secret(&text, 0);
+	rc = profiles_read_file(path, &text, f);
+	if (rc == 0)
+		rc = parse(text.data ? text.data : "", text.len, path, name, out, f);
+	strbuf_wipe(&text);
+	return rc;
+}
+
+int credentials_find(const struct cred_query *q, struct cred_spec *out, struct fault *f)
+{
+	env_lookup_fn env = q->env;
+	const char *home = home_dir(env);
+	const char *profile = lookup(env, profile_names, NULL);
+	const char *ini_env = env("ALIBABA_CLOUD_CREDENTIALS_FILE");
+	const char *role;
+	char cli_path[PATH_SIZE] = "", ini_path[PATH_SIZE] = "";
+	bool found;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (home != NULL)
+		snprintf(cli_path, sizeof(cli_path), "%s/.aliyun/config.json", home);
+	if (ini_env != NULL && *ini_env != '\0')
+		snprintf(ini_path, sizeof(ini_path), "%s", ini_env);
+	else if (home != NULL)
+		snprintf(ini_path, sizeof(ini_path), "%s/.alibabacloud/credentials", home);
+
+	/* 1. An explicit choice on the command line wins. */
+	if (q->profile != NULL && q->ram_role != NULL) {
+		fault_set(f, FAULT_USAGE, "--profile and --ram-role both choose credentials: give one");
 		return -1;
 	}
-	out->source = strcmp(id_name, "ALIBABA_CLOUD_ACCESS_KEY_ID") == 0
-			      ? "environment (ALIBABA_CLOUD_ACCESS_KEY_ID)"
-			      : "environment (legacy variable names)";
+	if (q->ram_role != NULL) {
+		out->kind = CRED_ECS_RAM_ROLE;
+		out->role_name = strdup(q->ram_role);
+		if (out->role_name == NULL)
+			return nomem(f);
+		snprintf(out->source, sizeof(out->source), "ECS RAM role '%.60s' (--ram-role)",
+			 q->ram_role);
+		return 0;
+	}
+	if (q->profile != NULL) {
+		rc = cli_path[0] ? from_file(cli_path, q->profile, profiles_parse_cli, out, f)
+				 : PROFILE_ABSENT;
+		if (rc == PROFILE_ABSENT && ini_path[0])
+			rc = from_file(ini_path, q->profile, profiles_parse_ini, out, f);
+		if (rc == PROFILE_ABSENT)
+			fault_set(f, FAULT_CREDENTIALS,
+				  "--profile %.60s: no such profile in %.200s or %.200s", q->profile,
+				  cli_path[0] ? cli_path : "~/.aliyun/config.json",
+				  ini_path[0] ? ini_path : "~/.alibabacloud/credentials");
+		return rc == PROFILE_FOUND ? 0 : -1;
+	}
+
+	/* 2. The environment. */
+	if (from_environment(env, out, &found, f) != 0)
+		return -1;
+	if (found)
+		return 0;
+
+	/* 3. The aliyun CLI's configuration. */
+	if (cli_path[0] && !env_true(env, "ALIBABA_CLOUD_CLI_PROFILE_DISABLED") &&
+	    !env_true(env, "ALIBABA_CLOUD_IGNORE_PROFILE") &&
+	    !env_true(env, "ALIBABACLOUD_IGNORE_PROFILE")) {
+		rc = from_file(cli_path, profile, profiles_parse_cli, out, f);
+		if (rc != PROFILE_ABSENT)
+			return rc == PROFILE_FOUND ? 0 : -1;
+	}
+
+	/* 4. The SDKs' INI credentials file. */
+	if (ini_env != NULL && *ini_env != '\0' && access(ini_path, F_OK) != 0) {
+		/* Named on purpose: a missing file is a mistake, not "none". */
+		fault_set(f, FAULT_CREDENTIALS,
+			  "ALIBABA_CLOUD_CREDENTIALS_FILE names %.300s, which does not exist", ini_path);
+		return -1;
+	}
+	if (ini_path[0]) {
+		rc = from_file(ini_path, profile ? profile : "default", profiles_parse_ini, out, f);
+		if (rc != PROFILE_ABSENT)
+			return rc == PROFILE_FOUND ? 0 : -1;
+	}
+
+	/* 5. The ECS instance RAM role, only when asked for. */
+	role = env("ALIBABA_CLOUD_ECS_METADATA");
+	if (role != NULL && *role != '\0' && !env_true(env, "ALIBABA_CLOUD_ECS_METADATA_DISABLED")) {
+		out->kind = CRED_ECS_RAM_ROLE;
+		out->role_name = strdup(role);
+		if (out->role_name == NULL)
+			return nomem(f);
+		snprintf(out->source, sizeof(out->source),
+			 "ECS RAM role '%.60s' (ALIBABA_CLOUD_ECS_METADATA)", role);
+		return 0;
+	}
+
+	fault_set(f, FAULT_CREDENTIALS,
+		  "no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, "
+		  "or give this user (uid %lu, HOME %.100s) a profile in ~/.aliyun/config.json or "
+		  "~/.alibabacloud/credentials",
+		  (unsigned long)geteuid(), home ? home : "unset");
+	return -1;
+}
+
+int credentials_from_spec(const struct cred_spec *spec, struct credentials *out, struct fault *f)
+{
+	memset(out, 0, sizeof(*out));
+	if (spec->kind != CRED_ACCESS_KEY && spec->kind != CRED_STS_TOKEN) {
+		fault_set(f, FAULT_INTERNAL, "credentials_from_spec: not an AccessKey");
+		return -1;
+	}
+	out->access_key_id = strdup(spec->access_key_id);
+	out->access_key_secret = strdup(spec->access_key_secret);
+	out->security_token = spec->security_token ? strdup(spec->security_token) : NULL;
+	if (out->access_key_id == NULL || out->access_key_secret == NULL ||
+	    (spec->security_token != NULL && out->security_token == NULL)) {
+		credentials_free(out);
+		return nomem(f);
+	}
+	snprintf(out->source, sizeof(out->source), "%s", spec->source);
 	return 0;
 }
 
@@ -79,5 +241,6 @@ void credentials_free(struct credentials *c)
 	free_secret(c->access_key_id);
 	free_secret(c->access_key_secret);
 	free_secret(c->security_token);
+	free(c->expiration);
 	memset(c, 0, sizeof(*c));
 }

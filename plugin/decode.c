@@ -102,6 +102,12 @@ static json_t *parse(const char *body, size_t len, struct fault *f)
 	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
 
 	if (root == NULL) {
+		/* Jansson ends its message with "near '<text>'", which quotes the
+		 * body: a cut metadata or STS answer would show part of a secret. */
+		char *near = strstr(err.text, " near ");
+
+		if (near != NULL)
+			*near = '\0';
 		if (len == 0)
 			fault_set(f, FAULT_JSON, "the API sent an empty response body");
 		else
@@ -298,6 +304,76 @@ int decode_error(const char *body, size_t len, struct api_error *out)
 		rc = 0;
 	if (rc != 0)
 		api_error_free(out);
+	json_decref(root);
+	return rc;
+}
+
+/* The three secrets of temporary credentials from obj into out. */
+static int take_temporary_keys(const json_t *obj, const char *path, struct credentials *out,
+			       struct fault *f)
+{
+	if (get_string(obj, "AccessKeyId", path, &out->access_key_id, f) != 0 ||
+	    get_string(obj, "AccessKeySecret", path, &out->access_key_secret, f) != 0 ||
+	    get_string(obj, "SecurityToken", path, &out->security_token, f) != 0 ||
+	    get_string(obj, "Expiration", path, &out->expiration, f) != 0)
+		return -1;
+	if (out->access_key_id == NULL || !*out->access_key_id || out->access_key_secret == NULL ||
+	    !*out->access_key_secret || out->security_token == NULL || !*out->security_token) {
+		fault_set(f, FAULT_CREDENTIALS,
+			  "the answer has no AccessKeyId, AccessKeySecret or SecurityToken");
+		return -1;
+	}
+	return 0;
+}
+
+int decode_metadata_credentials(const char *body, size_t len, struct credentials *out,
+				struct fault *f)
+{
+	char *code = NULL;
+	json_t *root;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	root = parse(body, len, f);
+	if (root == NULL)
+		return -1;
+	if (get_string(root, "Code", "", &code, f) != 0)
+		goto done;
+	if (code == NULL || strcmp(code, "Success") != 0) {
+		fault_set(f, FAULT_CREDENTIALS,
+			  "the ECS metadata service answered Code '%.40s', not Success: the role's credentials are not available",
+			  code ? code : "(none)");
+		goto done;
+	}
+	rc = take_temporary_keys(root, "", out, f);
+done:
+	if (rc != 0)
+		credentials_free(out);
+	free(code);
+	json_decref(root);
+	return rc;
+}
+
+int decode_assume_role(const char *body, size_t len, struct credentials *out, struct fault *f)
+{
+	const json_t *creds;
+	json_t *root;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	root = parse(body, len, f);
+	if (root == NULL)
+		return -1;
+	if (get_container(root, "Credentials", "", JSON_OBJECT, &creds, f) != 0)
+		goto done;
+	if (creds == NULL) {
+		fault_set(f, FAULT_SHAPE, "the STS answer has no Credentials object");
+		goto done;
+	}
+	rc = take_temporary_keys(creds, "Credentials", out, f);
+done:
+	if (rc != 0)
+		credentials_free(out);
 	json_decref(root);
 	return rc;
 }

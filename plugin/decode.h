@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "credentials.h"
 #include "fault.h"
 #include "status.h"
 
@@ -68,6 +69,15 @@ int decode_results(const char *body, size_t len, struct record_page *out, struct
 /* Returns 0 when the body is an error document with a Code, -1 otherwise
  * (then out is empty). Never fails loudly: error bodies are best effort. */
 int decode_error(const char *body, size_t len, struct api_error *out);
+
+/* The ECS metadata service's answer for a RAM role:
+ * {"Code":"Success","AccessKeyId","AccessKeySecret","SecurityToken","Expiration",...}.
+ * Anything but Code "Success" with all three secrets is refused. */
+int decode_metadata_credentials(const char *body, size_t len, struct credentials *out,
+				struct fault *f);
+/* STS AssumeRole's answer: {"Credentials":{"AccessKeyId","AccessKeySecret",
+ * "SecurityToken","Expiration"},"AssumedRoleUser":{...},"RequestId"}. */
+int decode_assume_role(const char *body, size_t len, struct credentials *out, struct fault *f);
 
 void invocation_free(struct invocation *inv);
 void record_free(struct record *rec);

@@ -34,8 +34,14 @@ void http_response_init(struct http_response *resp)
 
 void http_response_free(struct http_response *resp)
 {
-	strbuf_free(&resp->body);
+	bool secret = resp->body.secret;
+
+	if (secret)
+		strbuf_wipe(&resp->body);
+	else
+		strbuf_free(&resp->body);
 	http_response_init(resp);
+	resp->body.secret = secret;
 }
 
 int http_client_new(struct http_client **out, const char *cacert, struct fault *f)
@@ -180,7 +186,7 @@ static void transport_fault(struct http_client *c, CURLcode rc, const char *url,
 
 int http_request(struct http_client *c, const char *method, const char *url,
 		 const char *display_url, const struct params *headers, double deadline,
-		 struct http_response *resp, struct fault *f)
+		 unsigned flags, struct http_response *resp, struct fault *f)
 {
 	struct curl_slist *list = NULL;
 	struct strbuf line;
@@ -227,19 +233,25 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, resp);
-	if (strcmp(method, "POST") == 0) {
+	if (strcmp(method, "POST") == 0 || strcmp(method, "PUT") == 0) {
+		/* An empty body either way; PUT is a POST by another name here. */
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+		if (method[1] == 'U')
+			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
 	} else {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	}
+	if (flags & HTTP_NO_PROXY)
+		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	for (size_t i = 0; headers != NULL && i < headers->count; i++) {
 		struct curl_slist *next;
 
 		strbuf_reset(&line);
-		if (strbuf_printf(&line, "%s: %s", headers->items[i].name,
-				  headers->items[i].value) != 0)
+		/* "Name:" with nothing after it tells libcurl to drop the header. */
+		if (strbuf_printf(&line, headers->items[i].value[0] ? "%s: %s" : "%s:%s",
+				  headers->items[i].name, headers->items[i].value) != 0)
 			goto nomem;
 		next = curl_slist_append(list, line.data);
 		if (next == NULL)

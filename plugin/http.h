@@ -31,16 +31,21 @@ struct http_response {
 int http_client_new(struct http_client **out, const char *cacert, struct fault *f);
 void http_client_free(struct http_client *c);
 
-/* Send one request and read the whole response.
+/* Flags for http_request(). */
+#define HTTP_NO_PROXY 1u /* ignore the proxy variables (link-local services) */
+
+/* Send one request with an empty body and read the whole response.
+ * method: "GET", "POST" or "PUT".
+ * display_url is what messages name: the URL without its query string, which
+ * may carry the signature and a security token.
+ * headers: extra request headers (name, value), may be NULL; an empty value
+ * removes a header libcurl would send by itself (e.g. Content-Type).
  * deadline: CLOCK_MONOTONIC seconds by which the transfer must be over.
- * headers: extra request headers (name, value), may be NULL.
  * Returns 0 when an HTTP response arrived (whatever its status), -1 on a
  * transport failure (fault says which: DNS, connect, TLS, deadline, size). */
-/* display_url is what messages name: the URL without its query string, which
- * carries the signature and possibly a security token. */
 int http_request(struct http_client *c, const char *method, const char *url,
 		 const char *display_url, const struct params *headers, double deadline,
-		 struct http_response *resp, struct fault *f);
+		 unsigned flags, struct http_response *resp, struct fault *f);
 
 void http_response_init(struct http_response *resp);
 void http_response_free(struct http_response *resp);

@@ -21,6 +21,8 @@
 #include "http.h"
 #include "options.h"
 #include "output.h"
+#include "profiles.h"
+#include "roles.h"
 #include "util.h"
 
 /* Whatever the output, it must fit the cores' buffers with room to spare. */
@@ -80,6 +82,9 @@ int main(int argc, char **argv)
 {
 	struct options opts;
 	struct credentials creds = { 0 };
+	struct cred_spec spec = { 0 };
+	struct cred_query query = { 0 };
+	struct role_options roles = { 0 };
 	struct http_client *http = NULL;
 	struct check_result result = { 0 };
 	struct strbuf out, trace;
@@ -113,8 +118,13 @@ int main(int argc, char **argv)
 	}
 	arm_backstop(opts.timeout_s);
 
-	if (credentials_from_env(env_lookup, &creds, &f) != 0)
+	/* Everything local first: a mistake ends here, before any traffic. */
+	query.env = env_lookup;
+	query.profile = opts.profile;
+	query.ram_role = opts.ram_role;
+	if (credentials_find(&query, &spec, &f) != 0 || options_finish(&opts, spec.region, &f) != 0)
 		goto fault;
+
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		fault_set(&f, FAULT_INTERNAL, "cannot initialise libcurl");
 		goto fault;
@@ -124,18 +134,31 @@ int main(int argc, char **argv)
 		goto fault;
 
 	api.http = http;
-	api.endpoint = opts.endpoint;
-	api.region = opts.region;
-	api.creds = &creds;
+	api.ecs.endpoint = opts.endpoint;
+	api.ecs.version = API_VERSION;
+	api.ecs.region = opts.region;
+	api.ecs.creds = &creds;
+	api.signature = opts.signature_version == 1 ? SIGNATURE_V1 : SIGNATURE_V3;
 	api.deadline = started + (double)opts.timeout_s;
 	api.verbosity = opts.verbosity;
 	api.trace = &trace;
+
+	roles.metadata_url = opts.metadata_url;
+	roles.sts_endpoint = opts.sts_endpoint;
+	roles.imdsv1_disabled = env_lookup("ALIBABA_CLOUD_IMDSV1_DISABLED") != NULL &&
+				ascii_casecmp(env_lookup("ALIBABA_CLOUD_IMDSV1_DISABLED"), "true") == 0;
+	if (roles_resolve(&api, &spec, &roles, &creds, &f) != 0)
+		goto fault;
+	/* The long-lived secret is not needed once the keys are in hand. */
+	cred_spec_free(&spec);
+
 	if (check_run(&api, &opts, &result, &f) != 0)
 		goto fault;
 
 	state = check_state(&result, &opts, &breached);
 	info.elapsed = http_now() - started;
 	info.credentials_source = creds.source;
+	info.signature = api.signature == SIGNATURE_V1 ? "v1 (HMAC-SHA1)" : "v3 (ACS3-HMAC-SHA256)";
 	info.requests = api.requests;
 	info.retries = api.retries;
 	info.trace = &trace;
@@ -146,7 +169,7 @@ int main(int argc, char **argv)
 fault:
 	state = STATE_UNKNOWN;
 	info.elapsed = http_now() - started;
-	info.credentials_source = creds.source;
+	info.credentials_source = creds.source[0] ? creds.source : spec.source;
 	info.requests = api.requests;
 	info.retries = api.retries;
 	info.trace = &trace;
@@ -163,6 +186,7 @@ finish:
 	if (curl_ready)
 		curl_global_cleanup();
 	credentials_free(&creds);
+	cred_spec_free(&spec);
 	options_free(&opts);
 	strbuf_wipe(&trace);
 	strbuf_free(&out);

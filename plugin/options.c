@@ -15,6 +15,12 @@ enum {
 	OPT_CACERT = 256,
 	OPT_OK_EXIT_CODES,
 	OPT_MAP,
+	OPT_PROFILE,
+	OPT_RAM_ROLE,
+	OPT_METADATA_URL,
+	OPT_STS_ENDPOINT,
+	OPT_SIGNATURE_VERSION,
+	OPT_VPC,
 	OPT_WARNING_FIRST,                               /* + enum metric */
 	OPT_CRITICAL_FIRST = OPT_WARNING_FIRST + METRIC_COUNT /* + enum metric */
 };
@@ -24,6 +30,12 @@ static const struct option long_options[] = {
 	{ "region", required_argument, NULL, 'r' },
 	{ "endpoint", required_argument, NULL, 'e' },
 	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "vpc", no_argument, NULL, OPT_VPC },
+	{ "profile", required_argument, NULL, OPT_PROFILE },
+	{ "ram-role", required_argument, NULL, OPT_RAM_ROLE },
+	{ "metadata-url", required_argument, NULL, OPT_METADATA_URL },
+	{ "sts-endpoint", required_argument, NULL, OPT_STS_ENDPOINT },
+	{ "signature-version", required_argument, NULL, OPT_SIGNATURE_VERSION },
 	{ "timeout", required_argument, NULL, 't' },
 	{ "ok-exit-codes", required_argument, NULL, OPT_OK_EXIT_CODES },
 	{ "map", required_argument, NULL, OPT_MAP },
@@ -92,7 +104,8 @@ static bool is_loopback_host(const char *host, size_t n)
 	return false;
 }
 
-int options_check_endpoint(const char *url, char **normalised, struct fault *f)
+int options_check_url(const char *url, const char *what, bool allow_http, char **normalised,
+		      struct fault *f)
 {
 	const char *p, *host, *end;
 	bool https;
@@ -106,7 +119,7 @@ int options_check_endpoint(const char *url, char **normalised, struct fault *f)
 		https = false;
 		p = url + 7;
 	} else {
-		fault_set(f, FAULT_USAGE, "--endpoint must start with https:// (got '%.100s')", url);
+		fault_set(f, FAULT_USAGE, "%s must start with https:// (got '%.100s')", what, url);
 		return -1;
 	}
 	host = p;
@@ -142,9 +155,10 @@ int options_check_endpoint(const char *url, char **normalised, struct fault *f)
 		p++;
 	if (*p != '\0')
 		goto bad;
-	if (!https && !is_loopback_host(host, host_len)) {
+	if (!https && !allow_http && !is_loopback_host(host, host_len)) {
 		fault_set(f, FAULT_USAGE,
-			  "--endpoint: plain http:// is only allowed to a loopback host (127.0.0.1, localhost, [::1]); use https://");
+			  "%s: plain http:// is only allowed to a loopback host (127.0.0.1, localhost, [::1]); use https://",
+			  what);
 		return -1;
 	}
 	n = (size_t)(end - url);
@@ -157,10 +171,14 @@ int options_check_endpoint(const char *url, char **normalised, struct fault *f)
 	(*normalised)[n] = '\0';
 	return 0;
 bad:
-	fault_set(f, FAULT_USAGE,
-		  "--endpoint must be scheme://host[:port] with nothing after the host (got '%.100s')",
-		  url);
+	fault_set(f, FAULT_USAGE, "%s must be scheme://host[:port] with nothing after the host (got '%.100s')",
+		  what, url);
 	return -1;
+}
+
+int options_check_endpoint(const char *url, char **normalised, struct fault *f)
+{
+	return options_check_url(url, "--endpoint", false, normalised, f);
 }
 
 static const char *first_env(env_lookup_fn env, const char *const *names, const char **which)
@@ -186,6 +204,7 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 
 	memset(opts, 0, sizeof(*opts));
 	opts->timeout_s = DEFAULT_TIMEOUT_S;
+	opts->signature_version = DEFAULT_SIGNATURE_VERSION;
 	exit_codes_parse("0", &opts->ok_codes);
 	state_map_default(&opts->map);
 
@@ -222,6 +241,44 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 			}
 			opts->timeout_s = (long)n;
 			break;
+		case OPT_VPC:
+			opts->vpc = true;
+			break;
+		case OPT_PROFILE:
+			if (!valid_id(optarg, 64)) {
+				fault_set(f, FAULT_USAGE, "--profile '%.64s' is not a profile name", optarg);
+				return OPTIONS_ERROR;
+			}
+			opts->profile = optarg;
+			break;
+		case OPT_RAM_ROLE:
+			if (!valid_id(optarg, 64)) {
+				fault_set(f, FAULT_USAGE, "--ram-role '%.64s' is not a RAM role name", optarg);
+				return OPTIONS_ERROR;
+			}
+			opts->ram_role = optarg;
+			break;
+		case OPT_METADATA_URL:
+			free(opts->metadata_url);
+			opts->metadata_url = NULL;
+			if (options_check_url(optarg, "--metadata-url", true, &opts->metadata_url, f) != 0)
+				return OPTIONS_ERROR;
+			break;
+		case OPT_STS_ENDPOINT:
+			free(opts->sts_endpoint);
+			opts->sts_endpoint = NULL;
+			if (options_check_url(optarg, "--sts-endpoint", false, &opts->sts_endpoint, f) != 0)
+				return OPTIONS_ERROR;
+			break;
+		case OPT_SIGNATURE_VERSION:
+			if (strcmp(optarg, "1") != 0 && strcmp(optarg, "3") != 0) {
+				fault_set(f, FAULT_USAGE,
+					  "--signature-version is 1 (HMAC-SHA1) or 3 (ACS3-HMAC-SHA256), not '%.20s'",
+					  optarg);
+				return OPTIONS_ERROR;
+			}
+			opts->signature_version = optarg[0] - '0';
+			break;
 		case OPT_OK_EXIT_CODES:
 			if (exit_codes_parse(optarg, &opts->ok_codes) != 0) {
 				fault_set(f, FAULT_USAGE,
@@ -253,7 +310,7 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 
 			if (optopt == 0)
 				fault_set(f, FAULT_USAGE, "unknown option '%.60s'", arg);
-			else if (optopt >= OPT_CACERT || strchr("iret", optopt))
+			else if ((optopt >= OPT_CACERT && optopt != OPT_VPC) || strchr("iret", optopt))
 				fault_set(f, FAULT_USAGE, "option '%.60s' needs a value", arg);
 			else if (strncmp(arg, "--", 2) == 0)
 				fault_set(f, FAULT_USAGE, "option '%.60s' takes no value", arg);
@@ -300,26 +357,41 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 	}
 	if (opts->region == NULL)
 		opts->region = first_env(env, region_names, &opts->region_source);
-	if (opts->region == NULL) {
-		fault_set(f, FAULT_USAGE,
-			  "missing region: give -r/--region (e.g. cn-hangzhou) or set ALIBABA_CLOUD_REGION_ID");
-		return OPTIONS_ERROR;
-	}
-	if (!valid_region(opts->region)) {
+	if (opts->region != NULL && !valid_region(opts->region)) {
 		fault_set(f, FAULT_USAGE, "region '%.64s' is not a region id such as cn-hangzhou",
 			  opts->region);
 		return OPTIONS_ERROR;
 	}
-	if (endpoint != NULL) {
-		if (options_check_endpoint(endpoint, &opts->endpoint, f) != 0)
-			return OPTIONS_ERROR;
-	} else {
-		struct strbuf b;
+	if (endpoint != NULL && opts->vpc) {
+		fault_set(f, FAULT_USAGE, "-e/--endpoint and --vpc both choose the endpoint: give one");
+		return OPTIONS_ERROR;
+	}
+	if (endpoint != NULL && options_check_endpoint(endpoint, &opts->endpoint, f) != 0)
+		return OPTIONS_ERROR;
+	if (opts->sts_endpoint == NULL) {
+		/* The SDKs' variable holds a host name or a URL. */
+		const char *sts = env("ALIBABA_CLOUD_STS_ENDPOINT");
 
-		strbuf_init(&b, 256);
-		strbuf_printf(&b, "https://ecs.%s.aliyuncs.com", opts->region);
-		opts->endpoint = strbuf_release(&b);
-		if (opts->endpoint == NULL) {
+		if (sts != NULL && *sts != '\0') {
+			struct strbuf url;
+			int rc;
+
+			strbuf_init(&url, 512);
+			strbuf_printf(&url, "%s%s", strstr(sts, "://") ? "" : "https://", sts);
+			rc = url.failed ? -1
+					: options_check_url(url.data, "ALIBABA_CLOUD_STS_ENDPOINT", false,
+							    &opts->sts_endpoint, f);
+			strbuf_free(&url);
+			if (rc != 0) {
+				if (f->klass == FAULT_NONE)
+					fault_set(f, FAULT_NOMEM, "out of memory");
+				return OPTIONS_ERROR;
+			}
+		}
+	}
+	if (opts->metadata_url == NULL) {
+		opts->metadata_url = strdup("http://100.100.100.200");
+		if (opts->metadata_url == NULL) {
 			fault_set(f, FAULT_NOMEM, "out of memory");
 			return OPTIONS_ERROR;
 		}
@@ -327,10 +399,53 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 	return OPTIONS_RUN;
 }
 
+int options_finish(struct options *opts, const char *profile_region, struct fault *f)
+{
+	struct strbuf b;
+
+	if (opts->region == NULL && profile_region != NULL && *profile_region != '\0') {
+		if (!valid_region(profile_region)) {
+			fault_set(f, FAULT_USAGE,
+				  "the credentials profile's region_id '%.64s' is not a region id",
+				  profile_region);
+			return -1;
+		}
+		/* A copy: the profile goes away once its keys are in hand. */
+		opts->region_copy = strdup(profile_region);
+		if (opts->region_copy == NULL) {
+			fault_set(f, FAULT_NOMEM, "out of memory");
+			return -1;
+		}
+		opts->region = opts->region_copy;
+		opts->region_source = "the credentials profile";
+	}
+	if (opts->region == NULL) {
+		fault_set(f, FAULT_USAGE,
+			  "missing region: give -r/--region (e.g. cn-hangzhou), set ALIBABA_CLOUD_REGION_ID, or a region_id in the profile");
+		return -1;
+	}
+	if (opts->endpoint != NULL)
+		return 0;
+	strbuf_init(&b, 256);
+	strbuf_printf(&b, "https://%s.%s.aliyuncs.com", opts->vpc ? "ecs-vpc" : "ecs", opts->region);
+	opts->endpoint = strbuf_release(&b);
+	if (opts->endpoint == NULL) {
+		fault_set(f, FAULT_NOMEM, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 void options_free(struct options *opts)
 {
 	free(opts->endpoint);
+	free(opts->metadata_url);
+	free(opts->sts_endpoint);
+	free(opts->region_copy);
+	opts->region_copy = NULL;
 	opts->endpoint = NULL;
+	opts->metadata_url = NULL;
+	opts->sts_endpoint = NULL;
 }
 
 int options_version(struct strbuf *out)
@@ -341,8 +456,9 @@ int options_version(struct strbuf *out)
 int options_usage(struct strbuf *out)
 {
 	return strbuf_puts(out,
-		"Usage: " PROGNAME " -i INVOKE_ID [-r REGION] [-e URL] [--cacert FILE]\n"
-		"         [-t SECONDS] [--ok-exit-codes LIST] [--map AGGREGATE=STATE,...]\n"
+		"Usage: " PROGNAME " -i INVOKE_ID [-r REGION] [-e URL | --vpc]\n"
+		"         [--cacert FILE] [--profile NAME | --ram-role NAME] [-t SECONDS]\n"
+		"         [--ok-exit-codes LIST] [--map AGGREGATE=STATE,...]\n"
 		"         [--warning-METRIC RANGE] [--critical-METRIC RANGE] [-v...]\n"
 		"Try '" PROGNAME " --help' for more.\n");
 }
@@ -367,12 +483,28 @@ int options_help(struct strbuf *out)
 		" -i, --invoke-id=ID\n"
 		"    The invocation to check, e.g. t-hz0jdfwd9f (required).\n"
 		" -r, --region=REGION\n"
-		"    Its region, e.g. cn-hangzhou. Default: ALIBABA_CLOUD_REGION_ID.\n"
+		"    Its region, e.g. cn-hangzhou. Default: ALIBABA_CLOUD_REGION_ID, else the\n"
+		"    region_id of the credentials profile.\n"
 		" -e, --endpoint=URL\n"
 		"    API base URL. Default: https://ecs.REGION.aliyuncs.com. Plain http://\n"
 		"    is refused except to a loopback host (for tests).\n"
+		" --vpc\n"
+		"    Use the region's VPC endpoint, https://ecs-vpc.REGION.aliyuncs.com.\n"
 		" --cacert=FILE\n"
 		"    CA bundle to verify the server with. TLS is always verified.\n"
+		" --signature-version=1|3\n"
+		"    Sign requests with HMAC-SHA1 (1) or ACS3-HMAC-SHA256 (3, the default,\n"
+		"    as the official SDKs do).\n"
+		" --profile=NAME\n"
+		"    Credentials from profile NAME of ~/.aliyun/config.json, else section\n"
+		"    NAME of ~/.alibabacloud/credentials.\n"
+		" --ram-role=NAME\n"
+		"    Credentials of the ECS instance RAM role NAME, from the metadata service.\n"
+		" --metadata-url=URL\n"
+		"    The ECS metadata service (default http://100.100.100.200).\n"
+		" --sts-endpoint=URL\n"
+		"    STS for RamRoleArn profiles (default ALIBABA_CLOUD_STS_ENDPOINT, else\n"
+		"    https://sts.aliyuncs.com).\n"
 		" -t, --timeout=SECONDS\n"
 		"    Deadline for the whole check, retries included (default 30).\n"
 		" --ok-exit-codes=LIST\n"
@@ -387,9 +519,13 @@ int options_help(struct strbuf *out)
 		" -v, --verbose\n"
 		"    More detail on stdout after the first line; up to -vvv.\n"
 		"\n"
-		"Credentials come from the environment, never from the command line:\n"
-		"  ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and, for STS\n"
-		"  tokens, ALIBABA_CLOUD_SECURITY_TOKEN.\n"
+		"Credentials never come from the command line. In this order: --profile or\n"
+		"--ram-role; the environment (ALIBABA_CLOUD_ACCESS_KEY_ID,\n"
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN); the aliyun\n"
+		"CLI's ~/.aliyun/config.json (profile ALIBABA_CLOUD_PROFILE, else current);\n"
+		"ALIBABA_CLOUD_CREDENTIALS_FILE or ~/.alibabacloud/credentials (section\n"
+		"ALIBABA_CLOUD_PROFILE, else default); the ECS RAM role named by\n"
+		"ALIBABA_CLOUD_ECS_METADATA. Files readable by others are refused.\n"
 		"\n"
 		"How an invocation is judged:\n"
 		"  Each instance counts as running (Pending, Scheduled, Running, Stopping),\n"

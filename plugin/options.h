@@ -20,13 +20,23 @@
 #define DEFAULT_TIMEOUT_S 30
 #define MAX_TIMEOUT_S 3600
 #define MAX_VERBOSITY 3
+/* Signature V3 by default, as the official SDKs send: see README. */
+#define DEFAULT_SIGNATURE_VERSION 3
 
 struct options {
 	const char *invoke_id;
-	const char *region;
+	const char *region;        /* NULL until options_finish() when not given */
+	char *region_copy;         /* owns a region taken from a profile */
 	const char *region_source; /* "-r", "ALIBABA_CLOUD_REGION_ID", ... */
 	char *endpoint;            /* scheme://host[:port], no trailing slash */
+	const char *endpoint_arg;  /* -e as given, checked */
+	bool vpc;                  /* --vpc: the region's VPC endpoint */
 	const char *cacert;
+	const char *profile;       /* --profile */
+	const char *ram_role;      /* --ram-role */
+	char *metadata_url;        /* --metadata-url, checked, without slash */
+	char *sts_endpoint;        /* --sts-endpoint or ALIBABA_CLOUD_STS_ENDPOINT, or NULL */
+	int signature_version;     /* 1 or 3 */
 	long timeout_s;
 	int verbosity;
 	struct exit_codes ok_codes;
@@ -37,13 +47,21 @@ struct options {
 
 enum options_result { OPTIONS_RUN, OPTIONS_HELP, OPTIONS_VERSION, OPTIONS_ERROR };
 
-/* Parse argv. On OPTIONS_ERROR, f says what is wrong (class FAULT_USAGE). */
+/* Parse argv. On OPTIONS_ERROR, f says what is wrong (class FAULT_USAGE).
+ * The region may still be unknown: it can come from a credentials profile. */
 enum options_result options_parse(int argc, char **argv, env_lookup_fn env, struct options *opts,
 				  struct fault *f);
+/* Settle the region (-r, the environment, else profile_region) and the
+ * endpoint built from it. Fails when there is no region anywhere. */
+int options_finish(struct options *opts, const char *profile_region, struct fault *f);
 void options_free(struct options *opts);
 
 /* Check an endpoint URL: https://host[:port][/], or http:// to a loopback
- * host only. On success *normalised is an allocated copy without the slash. */
+ * host only (any host when allow_http: the metadata service is plain HTTP).
+ * what names the option in messages. On success *normalised is an allocated
+ * copy without the slash. */
+int options_check_url(const char *url, const char *what, bool allow_http, char **normalised,
+		      struct fault *f);
 int options_check_endpoint(const char *url, char **normalised, struct fault *f);
 
 /* Texts for -h, -V and a usage error. */

@@ -210,9 +210,13 @@ static void verbose_tail(struct strbuf *tail, const struct check_result *r,
 		}
 	}
 	if (opts->verbosity >= 2) {
-		strbuf_printf(tail, "endpoint %s, region %s (from %s), credentials from %s\n",
+		strbuf_printf(tail, "endpoint %s, region %s (from %s), signature %s\n",
 			      opts->endpoint, opts->region, opts->region_source ? opts->region_source : "?",
-			      info->credentials_source ? info->credentials_source : "?");
+			      info->signature ? info->signature : "?");
+		strbuf_puts(tail, "credentials: ");
+		text_sanitize(tail, info->credentials_source ? info->credentials_source : "?",
+			      info->credentials_source ? strlen(info->credentials_source) : 1, 200);
+		strbuf_putc(tail, '\n');
 		strbuf_printf(tail, "%u requests (%u retries), %u result pages%s\n", info->requests,
 			      info->retries, r->pages, r->history_read ? ", history read" : "");
 	}
@@ -296,6 +300,11 @@ int output_fault(struct strbuf *out, const char *invoke_id, const struct fault *
 	if (verbosity >= 2 && info != NULL) {
 		strbuf_printf(out, "fault class: %s; %u requests (%u retries) in %.3f s\n",
 			      fault_class_name(f->klass), info->requests, info->retries, info->elapsed);
+		if (info->credentials_source && *info->credentials_source) {
+			strbuf_puts(out, "credentials: ");
+			text_sanitize(out, info->credentials_source, strlen(info->credentials_source), 200);
+			strbuf_putc(out, '\n');
+		}
 		if (out->len < OUTPUT_MAX)
 			append_trace(out, info->trace, OUTPUT_MAX - out->len);
 	}

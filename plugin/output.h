@@ -19,6 +19,7 @@
 struct run_info {
 	double elapsed;             /* seconds since start */
 	const char *credentials_source;
+	const char *signature;      /* "v3 (ACS3-HMAC-SHA256)", ... */
 	unsigned requests;
 	unsigned retries;
 	const struct strbuf *trace; /* -vv/-vvv lines, may be NULL or empty */

@@ -106,11 +106,12 @@ def check_perf(name, metrics, counts):
 with Simulator() as sim:
     env = plugin_env(sim)
     base = ["-e", sim.url, "--cacert", sim.cacert]
-    for invoke_id, extra, code, first_re, counts, long_res in SCENARIOS:
-        name = " ".join([invoke_id] + extra)
+    for sig, (invoke_id, extra, code, first_re, counts, long_res) in (
+            (sig, sc) for sig in ("1", "3") for sc in SCENARIOS):
+        name = " ".join([invoke_id] + extra + ["(v%s)" % sig])
         sim.reset_faults()
         sim.clear_log()
-        r = run_plugin(["-i", invoke_id] + base + extra, env=env)
+        r = run_plugin(["-i", invoke_id, "--signature-version", sig] + base + extra, env=env)
         text, metrics, long_lines = parse(r.stdout)
         t.is_(r.code, code, name + ": exit code")
         t.like(text, first_re, name + ": first line")
@@ -121,7 +122,8 @@ with Simulator() as sim:
         for rx in long_res:
             t.ok(any(re.search(rx, l) for l in long_lines), name + ": long output has " + rx, long_lines)
         reqs = sim.requests()
-        t.ok(all(q.get("sig_version") == 1 for q in reqs), name + ": every request signed with v1")
+        t.ok(reqs and all(q.get("sig_version") == int(sig) for q in reqs),
+             name + ": every request signed with v" + sig)
         t.is_(sim.connections(), 1, name + ": one connection for the whole run")
         nonces = [q.get("nonce") for q in reqs]
         t.is_(len(set(nonces)), len(nonces), name + ": no nonce used twice")

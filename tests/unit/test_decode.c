@@ -56,6 +56,10 @@ static void test_invocations(void)
 	is_int(decode_invocations(body, LEN(body), "t-x", &inv, &f), -1, "cut JSON");
 	is_int(f.klass, FAULT_JSON, "... is a JSON fault");
 
+	body = "{\"AccessKeySecret\": SECRETSECRET";
+	is_int(decode_invocations(body, LEN(body), "t-x", &inv, &f), -1, "bare word");
+	ok(strstr(f.text, "SECRET") == NULL, "the JSON error does not quote the body: %s", f.text);
+
 	is_int(decode_invocations("", 0, "t-x", &inv, &f), -1, "empty body");
 	ok(strstr(f.text, "empty") != NULL, "says empty: %s", f.text);
 

@@ -28,7 +28,15 @@ static enum options_result parse(struct options *o, struct fault *f, const char 
 		argv[argc++] = (char *)*args;
 	argv[argc] = NULL;
 	fault_clear(f);
-	return options_parse(argc, argv, fake_env, o, f);
+	{
+		enum options_result r = options_parse(argc, argv, fake_env, o, f);
+
+		/* The plugin settles the region after the credentials; with no
+		 * profile region that is the same as right away. */
+		if (r == OPTIONS_RUN && options_finish(o, NULL, f) != 0)
+			return OPTIONS_ERROR;
+		return r;
+	}
 }
 
 #define PARSE(o, f, ...) parse(o, f, (const char *[]){ __VA_ARGS__, NULL })
@@ -72,6 +80,38 @@ static void test_basic(void)
 	is_str(o.cacert, "/x.pem", "cacert");
 	options_free(&o);
 
+	is_int(PARSE(&o, &f, "-i", "t-1", "-r", "cn-shanghai", "--vpc", "--signature-version=1",
+		     "--profile", "prod", "--metadata-url", "http://127.0.0.1:9/",
+		     "--sts-endpoint", "https://sts.cn-shanghai.aliyuncs.com"),
+	       OPTIONS_RUN, "credential and endpoint options");
+	is_str(o.endpoint, "https://ecs-vpc.cn-shanghai.aliyuncs.com", "--vpc endpoint");
+	is_int(o.signature_version, 1, "--signature-version=1");
+	is_str(o.profile, "prod", "--profile");
+	is_str(o.metadata_url, "http://127.0.0.1:9", "--metadata-url without its slash");
+	is_str(o.sts_endpoint, "https://sts.cn-shanghai.aliyuncs.com", "--sts-endpoint");
+	options_free(&o);
+	is_int(PARSE(&o, &f, "-i", "t-1", "-r", "x"), OPTIONS_RUN, "defaults");
+	is_int(o.signature_version, 3, "signature v3 by default");
+	is_str(o.metadata_url, "http://100.100.100.200", "default metadata URL");
+	ok(o.sts_endpoint == NULL, "no STS endpoint unless given");
+	options_free(&o);
+	{
+		struct options p;
+		struct fault g;
+		char *argv[] = { (char *)"x", (char *)"-i", (char *)"t-1", NULL };
+
+		fake_region = NULL;
+		is_int(options_parse(3, argv, fake_env, &p, &g), OPTIONS_RUN,
+		       "no region yet is not an error while parsing");
+		is_int(options_finish(&p, "eu-central-1", &g), 0, "the profile's region is taken");
+		is_str(p.region, "eu-central-1", "region from the profile");
+		is_str(p.endpoint, "https://ecs.eu-central-1.aliyuncs.com", "and its endpoint");
+		options_free(&p);
+		options_parse(3, argv, fake_env, &p, &g);
+		is_int(options_finish(&p, "EU central", &g), -1, "a bad profile region is refused");
+		options_free(&p);
+	}
+
 	is_int(PARSE(&o, &f, "-h"), OPTIONS_HELP, "-h");
 	is_int(PARSE(&o, &f, "--version"), OPTIONS_VERSION, "--version");
 }
@@ -107,6 +147,16 @@ static void test_refusals(void)
 	REFUSED("unknown short option", "unknown option '-z'", "-i", "t-1", "-r", "x", "-z");
 	REFUSED("missing value", "needs a value", "-r", "x", "-i");
 	REFUSED("positional", "unexpected argument", "-i", "t-1", "-r", "x", "extra");
+	REFUSED("--vpc with -e", "give one", "-i", "t-1", "-r", "x", "--vpc", "-e", "https://h");
+	REFUSED("signature version 2", "--signature-version", "-i", "t-1", "-r", "x",
+		"--signature-version", "2");
+	REFUSED("bad profile name", "not a profile name", "-i", "t-1", "-r", "x", "--profile", "a/b");
+	REFUSED("bad role name", "not a RAM role name", "-i", "t-1", "-r", "x", "--ram-role", "../x");
+	REFUSED("metadata URL with a path", "--metadata-url", "-i", "t-1", "-r", "x",
+		"--metadata-url", "http://100.100.100.200/latest");
+	REFUSED("plain http STS", "--sts-endpoint", "-i", "t-1", "-r", "x", "--sts-endpoint",
+		"http://sts.aliyuncs.com");
+	REFUSED("--vpc takes no value", "takes no value", "-i", "t-1", "-r", "x", "--vpc=yes");
 	REFUSED("http to a remote host", "loopback", "-i", "t-1", "-r", "x", "-e",
 		"http://ecs.cn-hangzhou.aliyuncs.com");
 	REFUSED("http to a look-alike", "loopback", "-i", "t-1", "-r", "x", "-e",
@@ -146,7 +196,9 @@ static void test_help(void)
 	int all_options = 1;
 	static const char *const names[] = { "--invoke-id", "--region", "--endpoint", "--cacert",
 					     "--timeout", "--ok-exit-codes", "--map", "--warning-",
-					     "--critical-", "--verbose", "--help", "--version" };
+					     "--critical-", "--verbose", "--help", "--version",
+					     "--vpc", "--signature-version", "--profile",
+					     "--ram-role", "--metadata-url", "--sts-endpoint" };
 
 	strbuf_init(&b, 0);
 	options_help(&b);

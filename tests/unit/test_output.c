@@ -11,6 +11,12 @@
 #include "output.h"
 #include "tap.h"
 
+static const char *no_env(const char *name)
+{
+	(void)name;
+	return NULL;
+}
+
 static struct options opts_for(const char *const *args)
 {
 	struct options o;
@@ -26,7 +32,8 @@ static struct options opts_for(const char *const *args)
 	for (; args && *args; args++)
 		argv[argc++] = (char *)*args;
 	argv[argc] = NULL;
-	if (options_parse(argc, argv, NULL, &o, &f) != OPTIONS_RUN) {
+	if (options_parse(argc, argv, no_env, &o, &f) != OPTIONS_RUN ||
+	    options_finish(&o, NULL, &f) != 0) {
 		printf("# bad test options: %s\n", f.text);
 		exit(2);
 	}

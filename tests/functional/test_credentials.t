@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""The credential chain, as the official SDKs and the aliyun CLI walk it:
+--profile/--ram-role, the environment, ~/.aliyun/config.json, the INI
+credentials file, the ECS metadata service when asked for; each profile
+mode; the order between sources; and each way it can fail. Every run gets a
+fake HOME, so nothing of the machine's own configuration leaks in."""
+import json
+import os
+import shutil
+import socket
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from ecstest import TAP, Simulator, run_plugin, tmp_base  # noqa: E402
+
+t = TAP()
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Home:
+    """A throw-away HOME with optional CLI config and INI credentials."""
+
+    def __init__(self, cli=None, ini=None, cli_mode=0o600, ini_mode=0o600):
+        self.path = tempfile.mkdtemp(prefix="home-", dir=tmp_base())
+        if cli is not None:
+            os.makedirs(os.path.join(self.path, ".aliyun"))
+            self.cli = os.path.join(self.path, ".aliyun", "config.json")
+            self._write(self.cli, cli if isinstance(cli, str) else json.dumps(cli), cli_mode)
+        if ini is not None:
+            os.makedirs(os.path.join(self.path, ".alibabacloud"))
+            self.ini = os.path.join(self.path, ".alibabacloud", "credentials")
+            self._write(self.ini, ini, ini_mode)
+
+    @staticmethod
+    def _write(path, text, mode):
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def cli_config(current, *profiles):
+    return {"current": current, "profiles": list(profiles), "meta_path": ""}
+
+
+def ak_profile(name, sim, secret=None, region="cn-hangzhou", **extra):
+    p = {"name": name, "mode": "AK", "access_key_id": sim.access_key_id,
+         "access_key_secret": secret or sim.access_key_secret, "region_id": region}
+    p.update(extra)
+    return p
+
+
+def run(sim, home, args=(), env=None, sig="3", invoke_id="t-hz0finished", v="-vv", region=True):
+    e = {"HOME": home.path}
+    e.update(env or {})
+    a = ["-i", invoke_id, "-e", sim.url, "--cacert", sim.cacert, "--signature-version", sig, v]
+    if region:
+        a += ["-r", "cn-hangzhou"]
+    return run_plugin(a + list(args), env=e)
+
+
+def first(r):
+    return r.stdout.split("\n")[0]
+
+
+def expect_ok(name, r, source_re):
+    t.is_(r.code, 0, name + ": OK")
+    t.like(r.stdout, r"\ncredentials: " + source_re, name + ": -vv names the source")
+    t.is_(r.stderr, "", name + ": nothing on stderr")
+
+
+def expect_unknown(name, r, needle):
+    t.is_(r.code, 3, name + ": UNKNOWN")
+    t.ok(first(r).startswith("ECS INVOCATION UNKNOWN - ") and needle in first(r),
+         name + ": says " + needle, first(r))
+    t.is_(r.stderr, "", name + ": nothing on stderr")
+
+
+def imds_requests(sim):
+    return [q for q in sim.requests() if q.get("service") == "imds"]
+
+
+with Simulator() as sim:
+    sts_args = ["--sts-endpoint", sim.url]
+    md_args = ["--metadata-url", sim.metadata_url]
+    for sig in ("1", "3"):
+        tag = " (v%s)" % sig
+
+        # The environment, with the names the SDKs and the CLI read.
+        with Home() as h:
+            r = run(sim, h, env={"ALIBABA_CLOUD_ACCESS_KEY_ID": sim.access_key_id,
+                                 "ALIBABA_CLOUD_ACCESS_KEY_SECRET": sim.access_key_secret}, sig=sig)
+            expect_ok("environment" + tag, r, r"environment \(ALIBABA_CLOUD_ACCESS_KEY_ID\)")
+            r = run(sim, h, env={"ALICLOUD_ACCESS_KEY_ID": sim.access_key_id,
+                                 "ALICLOUD_ACCESS_KEY_SECRET": sim.access_key_secret}, sig=sig)
+            expect_ok("legacy environment names" + tag, r, r"environment \(ALICLOUD_ACCESS_KEY_ID\)")
+            r = run(sim, h, env={"ALIBABA_CLOUD_ACCESS_KEY_ID": sim.sts_access_key_id,
+                                 "ALIBABA_CLOUD_ACCESS_KEY_SECRET": sim.sts_access_key_secret,
+                                 "ALIBABA_CLOUD_SECURITY_TOKEN": sim.sts_token}, sig=sig)
+            expect_ok("environment STS token" + tag, r, r"environment .*with a security token")
+
+        # The aliyun CLI file: each mode.
+        sts_profile = {"name": "sts", "mode": "StsToken", "access_key_id": sim.sts_access_key_id,
+                       "access_key_secret": sim.sts_access_key_secret, "sts_token": sim.sts_token}
+        ecs_profile = {"name": "ecs", "mode": "EcsRamRole", "ram_role_name": sim.ecs_role}
+        arn_profile = {"name": "arn", "mode": "RamRoleArn", "access_key_id": sim.access_key_id,
+                       "access_key_secret": sim.access_key_secret, "ram_role_arn": sim.ram_role_arn,
+                       "ram_session_name": "nagios", "expired_seconds": 900}
+        cfg = cli_config("default", ak_profile("default", sim), sts_profile, ecs_profile, arn_profile)
+        with Home(cli=cfg) as h:
+            r = run(sim, h, sig=sig)
+            expect_ok("CLI file, current profile (AK)" + tag, r, r"profile 'default' \(mode AK\)")
+            r = run(sim, h, env={"ALIBABA_CLOUD_PROFILE": "sts"}, sig=sig)
+            expect_ok("CLI file, ALIBABA_CLOUD_PROFILE=sts (StsToken)" + tag, r, r"profile 'sts' \(mode StsToken\)")
+            sim.clear_log()
+            r = run(sim, h, ["--profile", "ecs"] + md_args, sig=sig)
+            expect_ok("CLI file, --profile ecs (EcsRamRole)" + tag, r, r"ECS RAM role '%s' from .*IMDSv2" % sim.ecs_role)
+            t.ok(len(imds_requests(sim)) >= 2, "EcsRamRole: token PUT and credentials GET" + tag)
+            sim.clear_log()
+            r = run(sim, h, ["--profile", "arn"] + sts_args, sig=sig)
+            expect_ok("CLI file, --profile arn (RamRoleArn)" + tag, r, r"role %s assumed" % sim.ram_role_arn)
+            reqs = sim.requests()
+            t.ok(any(q.get("action") == "AssumeRole" and q.get("verdict") == "ok" for q in reqs),
+                 "RamRoleArn: AssumeRole accepted" + tag)
+            t.ok(all(q.get("verdict") == "ok" for q in reqs if q.get("action", "").startswith("Describe")),
+                 "RamRoleArn: the ECS requests used the assumed keys" + tag)
+            r = run(sim, h, sig=sig, region=False)
+            t.is_(r.code, 0, "CLI file: region_id from the profile when -r is not given" + tag)
+            t.like(r.stdout, r"region cn-hangzhou \(from the credentials profile\)", "-vv says where the region came from" + tag)
+
+        # The INI credentials file: each type.
+        ini = ("[default]\ntype = access_key\naccess_key_id = %s\naccess_key_secret = %s\n\n"
+               "[ecs]\ntype = ecs_ram_role\nrole_name = %s\n\n"
+               "[arn]\ntype = ram_role_arn\naccess_key_id = %s\naccess_key_secret = %s\n"
+               "role_arn = %s\nrole_session_name = icinga\n"
+               % (sim.access_key_id, sim.access_key_secret, sim.ecs_role,
+                  sim.access_key_id, sim.access_key_secret, sim.ram_role_arn))
+        with Home(ini=ini) as h:
+            r = run(sim, h, sig=sig)
+            expect_ok("INI default section (access_key)" + tag, r, r".*default.*credentials")
+            r = run(sim, h, md_args, env={"ALIBABA_CLOUD_PROFILE": "ecs"}, sig=sig)
+            expect_ok("INI ecs_ram_role" + tag, r, r"ECS RAM role")
+            r = run(sim, h, ["--profile", "arn"] + sts_args, sig=sig)
+            expect_ok("INI ram_role_arn via --profile" + tag, r, r"role .* assumed")
+            other = os.path.join(h.path, "elsewhere.ini")
+            shutil.copy(h.ini, other)
+            os.chmod(other, 0o600)
+            os.remove(h.ini)
+            r = run(sim, h, env={"ALIBABA_CLOUD_CREDENTIALS_FILE": other}, sig=sig)
+            expect_ok("ALIBABA_CLOUD_CREDENTIALS_FILE" + tag, r, r".*elsewhere\.ini")
+
+        # The metadata service, only when asked for.
+        with Home() as h:
+            r = run(sim, h, md_args, env={"ALIBABA_CLOUD_ECS_METADATA": sim.ecs_role}, sig=sig)
+            expect_ok("ALIBABA_CLOUD_ECS_METADATA" + tag, r, r"ECS RAM role")
+            r = run(sim, h, ["--ram-role", sim.ecs_role] + md_args, sig=sig)
+            expect_ok("--ram-role" + tag, r, r"ECS RAM role '%s'" % sim.ecs_role)
+
+    # Order between the sources: the first that has credentials wins.
+    wrong = cli_config("default", ak_profile("default", sim, secret="wrong-secret"),
+                       ak_profile("good", sim))
+    good_ini = "[default]\ntype = access_key\naccess_key_id = %s\naccess_key_secret = %s\n" % (
+        sim.access_key_id, sim.access_key_secret)
+    bad_ini = "[default]\ntype = access_key\naccess_key_id = %s\naccess_key_secret = wrong\n" % sim.access_key_id
+    env_ok = {"ALIBABA_CLOUD_ACCESS_KEY_ID": sim.access_key_id,
+              "ALIBABA_CLOUD_ACCESS_KEY_SECRET": sim.access_key_secret}
+    env_bad = {"ALIBABA_CLOUD_ACCESS_KEY_ID": sim.access_key_id,
+               "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "wrong-secret"}
+    with Home(cli=wrong, ini=bad_ini) as h:
+        r = run(sim, h, env=env_ok)
+        t.is_(r.code, 0, "order: the environment comes before the CLI file")
+        r = run(sim, h, ["--profile", "good"], env=env_bad)
+        t.is_(r.code, 0, "order: --profile comes before the environment")
+        r = run(sim, h)
+        expect_unknown("order: the CLI file comes before the INI file", r, "SignatureDoesNotMatch")
+        r = run(sim, h, env={"ALIBABA_CLOUD_CLI_PROFILE_DISABLED": "true"})
+        expect_unknown("ALIBABA_CLOUD_CLI_PROFILE_DISABLED skips to the INI file", r, "SignatureDoesNotMatch")
+    named_ini = good_ini.replace("[default]", "[onlyini]")
+    with Home(cli=cli_config("other", ak_profile("other", sim)), ini=named_ini) as h:
+        r = run(sim, h, env={"ALIBABA_CLOUD_PROFILE": "onlyini"})
+        t.is_(r.code, 0, "order: ALIBABA_CLOUD_PROFILE missing from the CLI file falls through to the INI file")
+    with Home(cli=cli_config("nosuch", ak_profile("other", sim)), ini=good_ini) as h:
+        expect_unknown("a dangling \"current\" in config.json is named, as the CLI does", run(sim, h),
+                       "no profile of that name")
+    with Home() as h:
+        sim.clear_log()
+        r = run(sim, h, md_args)
+        expect_unknown("no credentials anywhere", r, "no credentials")
+        t.ok("HOME %s" % h.path in first(r), "no credentials: names the HOME it looked in", first(r))
+        t.is_(imds_requests(sim), [], "no credentials: the metadata service is not asked unless configured")
+
+    # Broken sources.
+    with Home(cli="{\"profiles\": [") as h:
+        expect_unknown("malformed config.json", run(sim, h), "config.json")
+    with Home(cli=cli_config("o", {"name": "o", "mode": "OIDC"})) as h:
+        expect_unknown("unknown mode", run(sim, h), "OIDC")
+    with Home(ini="[default]\nthis is not ini\n") as h:
+        expect_unknown("malformed INI", run(sim, h), "line 2")
+    with Home(ini="[default]\ntype = bearer_token\n") as h:
+        expect_unknown("unknown INI type", run(sim, h), "bearer_token")
+    with Home(cli=cli_config("default", ak_profile("default", sim)), cli_mode=0o644) as h:
+        r = run(sim, h)
+        expect_unknown("config.json readable by others", r, "chmod 600 " + h.cli)
+    with Home(ini=good_ini, ini_mode=0o640) as h:
+        expect_unknown("credentials file readable by the group", run(sim, h), "chmod 600")
+    with Home() as h:
+        expect_unknown("ALIBABA_CLOUD_CREDENTIALS_FILE missing", run(
+            sim, h, env={"ALIBABA_CLOUD_CREDENTIALS_FILE": os.path.join(h.path, "nope")}), "does not exist")
+        expect_unknown("--profile that does not exist", run(sim, h, ["--profile", "ghost"]), "no such profile")
+        down = "http://127.0.0.1:%d" % free_port()
+        expect_unknown("metadata service down", run(sim, h, ["--ram-role", sim.ecs_role, "--metadata-url", down, "-t", "10"]),
+                       "cannot reach the ECS metadata service")
+        expect_unknown("IMDSv1 disabled and no token", run(
+            sim, h, ["--ram-role", sim.ecs_role, "--metadata-url", down, "-t", "10"],
+            env={"ALIBABA_CLOUD_IMDSV1_DISABLED": "true"}), "ALIBABA_CLOUD_IMDSV1_DISABLED")
+        expect_unknown("role the metadata service does not know", run(sim, h, ["--ram-role", "NoSuchRole"] + md_args),
+                       "NoSuchRole")
+        expect_unknown("metadata Code not Success", run(sim, h, ["--ram-role", sim.broken_ecs_role] + md_args),
+                       "not Success")
+        denied = cli_config("d", {"name": "d", "mode": "RamRoleArn", "access_key_id": sim.access_key_id,
+                                  "access_key_secret": sim.access_key_secret,
+                                  "ram_role_arn": sim.ram_role_arn_denied})
+    with Home(cli=denied) as h:
+        expect_unknown("STS refuses AssumeRole", run(sim, h, sts_args), "NoPermission")
+    expired = cli_config("x", {"name": "x", "mode": "RamRoleArn", "access_key_id": sim.access_key_id,
+                               "access_key_secret": sim.access_key_secret,
+                               "ram_role_arn": sim.ram_role_arn_expired})
+    with Home(cli=expired) as h:
+        expect_unknown("assumed keys the API finds expired", run(sim, h, sts_args), "InvalidSecurityToken.Expired")
+    with Home() as h:
+        eid, esecret, etoken = sim.expired_sts
+        r = run(sim, h, env={"ALIBABA_CLOUD_ACCESS_KEY_ID": eid, "ALIBABA_CLOUD_ACCESS_KEY_SECRET": esecret,
+                             "ALIBABA_CLOUD_SECURITY_TOKEN": etoken})
+        expect_unknown("an expired STS token", r, "InvalidSecurityToken.Expired")
+        t.ok(etoken not in r.stdout and esecret not in r.stdout, "expired token: not echoed")
+
+    # No secret at -vvv, whatever the source.
+    leaks = []
+    with Home(cli=cfg, ini=ini) as h:
+        for args in (["--profile", "sts"], ["--profile", "arn"] + sts_args, ["--profile", "ecs"] + md_args):
+            r = run(sim, h, args, v="-vvv")
+            for secret in (sim.access_key_secret, sim.sts_access_key_secret, sim.sts_token):
+                if secret in r.stdout or secret in r.stderr:
+                    leaks.append(args[1])
+    t.is_(leaks, [], "-vvv shows no secret for StsToken, RamRoleArn or EcsRamRole profiles")
+
+with Simulator(imds_v2_only=True) as sim:
+    with Home() as h:
+        r = run(sim, h, ["--ram-role", sim.ecs_role, "--metadata-url", sim.metadata_url])
+        expect_ok("metadata service in hardened mode (IMDSv2 only)", r, r"ECS RAM role .*IMDSv2")
+
+t.done()
