@@ -10,6 +10,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from ecstest import TAP, Simulator, run_plugin, tmp_base  # noqa: E402
@@ -256,6 +257,94 @@ with Simulator() as sim:
                 if secret in r.stdout or secret in r.stderr:
                     leaks.append(args[1])
     t.is_(leaks, [], "-vvv shows no secret for StsToken, RamRoleArn or EcsRamRole profiles")
+
+class ConnectProxy:
+    """A minimal HTTP CONNECT proxy on loopback that counts the tunnels it
+    opens: enough to show that libcurl's proxy variables are honoured."""
+
+    def __init__(self):
+        self.tunnels = []
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.url = "http://127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while True:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client):
+        head = b""
+        while b"\r\n\r\n" not in head and len(head) < 65536:
+            chunk = client.recv(4096)
+            if not chunk:
+                client.close()
+                return
+            head += chunk
+        line = head.split(b"\r\n", 1)[0].decode("latin-1")
+        parts = line.split()
+        if len(parts) < 2 or parts[0] != "CONNECT":
+            client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+            client.close()
+            return
+        host, port = parts[1].rsplit(":", 1)
+        self.tunnels.append(parts[1])
+        upstream = socket.create_connection((host, int(port)), timeout=10)
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        def pump(a, b):
+            try:
+                while True:
+                    data = a.recv(65536)
+                    if not data:
+                        break
+                    b.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for x in (a, b):
+                    try:
+                        x.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+        threading.Thread(target=pump, args=(upstream, client), daemon=True).start()
+        pump(client, upstream)
+
+    def close(self):
+        self.sock.close()
+
+
+with Simulator() as sim:
+    env_keys = {"ALIBABA_CLOUD_ACCESS_KEY_ID": sim.access_key_id,
+                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": sim.access_key_secret}
+    # ALIBABA_CLOUD_STS_ENDPOINT, as a URL and as the bare host the SDKs take.
+    arn = cli_config("arn", {"name": "arn", "mode": "RamRoleArn", "access_key_id": sim.access_key_id,
+                             "access_key_secret": sim.access_key_secret, "ram_role_arn": sim.ram_role_arn})
+    with Home(cli=arn) as h:
+        r = run(sim, h, env={"ALIBABA_CLOUD_STS_ENDPOINT": sim.url})
+        expect_ok("ALIBABA_CLOUD_STS_ENDPOINT as a URL", r, r"role .* assumed through %s" % sim.url)
+        r = run(sim, h, env={"ALIBABA_CLOUD_STS_ENDPOINT": sim.url.split("://", 1)[1]})
+        expect_ok("ALIBABA_CLOUD_STS_ENDPOINT as a host", r, r"role .* assumed through %s" % sim.url)
+
+    # libcurl's proxy variables carry the API requests; the metadata service never goes through one.
+    proxy = ConnectProxy()
+    with Home() as h:
+        r = run(sim, h, env=dict(env_keys, https_proxy=proxy.url, HTTPS_PROXY=proxy.url, NO_PROXY="", no_proxy=""))
+        t.is_(r.code, 0, "https_proxy: the check works through a CONNECT proxy")
+        t.ok(len(proxy.tunnels) == 1 and proxy.tunnels[0].endswith(sim.url.rsplit(":", 1)[1]),
+             "https_proxy: one tunnel to the API, for the whole run", proxy.tunnels)
+        before = len(proxy.tunnels)
+        r = run(sim, h, ["--ram-role", sim.ecs_role, "--metadata-url", sim.metadata_url],
+                env=dict(http_proxy=proxy.url, HTTP_PROXY=proxy.url, https_proxy=proxy.url, no_proxy=""))
+        t.is_(r.code, 0, "http_proxy set: the RAM role still works")
+        t.is_(len(proxy.tunnels) - before, 1, "http_proxy set: only the API went through the proxy, not the metadata service")
+    proxy.close()
 
 with Simulator(imds_v2_only=True) as sim:
     with Home() as h:
