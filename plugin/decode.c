@@ -14,7 +14,7 @@
 /* A field path for messages, e.g. "Invocation.InvocationResults.InvocationResult[3]". */
 #define PATH_SIZE 160
 
-static const char *json_kind(const json_t *v)
+const char *decode_json_kind(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: return "an object";
@@ -34,7 +34,7 @@ static int shape_fault(struct fault *f, const char *path, const char *key, const
 {
 	fault_set(f, FAULT_SHAPE,
 		  "the API response does not have the documented shape: %s%s%s is %s, not %s", path,
-		  *path ? "." : "", key, json_kind(got), want);
+		  *path ? "." : "", key, decode_json_kind(got), want);
 	return -1;
 }
 
@@ -118,7 +118,7 @@ static json_t *parse(const char *body, size_t len, struct fault *f)
 	}
 	if (!json_is_object(root)) {
 		fault_set(f, FAULT_SHAPE, "the API response is %s, not a JSON object",
-			  json_kind(root));
+			  decode_json_kind(root));
 		json_decref(root);
 		return NULL;
 	}
@@ -207,7 +207,7 @@ static int decode_record(const json_t *obj, const char *path, struct record *rec
 	if (!json_is_object(obj)) {
 		fault_set(f, FAULT_SHAPE,
 			  "the API response does not have the documented shape: %s is %s, not an object",
-			  path, json_kind(obj));
+			  path, decode_json_kind(obj));
 		return -1;
 	}
 	if (get_string(obj, "InstanceId", path, &rec->instance_id, f) != 0 ||

@@ -79,6 +79,10 @@ int decode_metadata_credentials(const char *body, size_t len, struct credentials
  * "SecurityToken","Expiration"},"AssumedRoleUser":{...},"RequestId"}. */
 int decode_assume_role(const char *body, size_t len, struct credentials *out, struct fault *f);
 
+/* "an object", "a string", ...: what a JSON value is, for messages. */
+struct json_t;
+const char *decode_json_kind(const struct json_t *v);
+
 void invocation_free(struct invocation *inv);
 void record_free(struct record *rec);
 void record_page_free(struct record_page *page);

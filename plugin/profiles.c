@@ -6,6 +6,8 @@
 
 #include "profiles.h"
 
+#include "decode.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -90,21 +92,6 @@ static const char *cli_mode_name(enum cred_kind kind)
 	return "none";
 }
 
-static const char *json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: return "an integer";
-	case JSON_REAL: return "a fractional number";
-	case JSON_TRUE:
-	case JSON_FALSE: return "a boolean";
-	case JSON_NULL: return "null";
-	}
-	return "something else";
-}
-
 static void json_fault(const char *path, size_t len, const json_error_t *err, struct fault *f)
 {
 	char why[sizeof(err->text)];
@@ -136,7 +123,7 @@ static int cli_string(const json_t *obj, const char *key, const char *path, cons
 		return 0;
 	if (!json_is_string(v)) {
 		fault_set(f, FAULT_CREDENTIALS, "profile '%.60s' in %.300s has \"%s\" as %s, not a string",
-			  name, path, key, json_kind(v));
+			  name, path, key, decode_json_kind(v));
 		return -1;
 	}
 	/* json_loadb() refuses "\u0000" without JSON_ALLOW_NUL, so the value
@@ -172,7 +159,7 @@ static int cli_duration(const json_t *obj, const char *path, const char *name, l
 	} else {
 		fault_set(f, FAULT_CREDENTIALS,
 			  "profile '%.60s' in %.300s has \"expired_seconds\" as %s, not an integer", name,
-			  path, json_kind(v));
+			  path, decode_json_kind(v));
 		return -1;
 	}
 	if (n == 0)
@@ -311,19 +298,19 @@ int profiles_parse_cli(const char *text, size_t len, const char *path, const cha
 	}
 	if (!json_is_object(root)) {
 		fault_set(f, FAULT_CREDENTIALS, "%.300s is %s, not an aliyun CLI configuration object",
-			  path, json_kind(root));
+			  path, decode_json_kind(root));
 		goto done;
 	}
 	current = json_object_get(root, "current");
 	if (current != NULL && !json_is_null(current) && !json_is_string(current)) {
 		fault_set(f, FAULT_CREDENTIALS, "%.300s has \"current\" as %s, not a string", path,
-			  json_kind(current));
+			  decode_json_kind(current));
 		goto done;
 	}
 	profiles = json_object_get(root, "profiles");
 	if (profiles != NULL && !json_is_null(profiles) && !json_is_array(profiles)) {
 		fault_set(f, FAULT_CREDENTIALS, "%.300s has \"profiles\" as %s, not an array", path,
-			  json_kind(profiles));
+			  decode_json_kind(profiles));
 		goto done;
 	}
 	if (want == NULL && json_is_string(current))
@@ -338,7 +325,7 @@ int profiles_parse_cli(const char *text, size_t len, const char *path, const cha
 
 		if (!json_is_object(p)) {
 			fault_set(f, FAULT_CREDENTIALS, "%.300s: profiles[%zu] is %s, not an object",
-				  path, i, json_kind(p));
+				  path, i, decode_json_kind(p));
 			goto done;
 		}
 		if (!json_is_string(pname)) {
