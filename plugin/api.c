@@ -290,6 +290,24 @@ static bool answer_fault(const struct api_target *t, const struct http_response 
 	return retry;
 }
 
+static void note_server_time(struct api_client *api, const struct http_response *resp)
+{
+	long long t;
+
+	if (resp->date[0] != '\0' && parse_http_date(resp->date, &t) == 0) {
+		api->server_time = t;
+		api->server_time_at = http_now();
+		api->server_time_known = true;
+	}
+}
+
+long long api_now(const struct api_client *api)
+{
+	if (!api->server_time_known)
+		return (long long)time(NULL);
+	return api->server_time + (long long)(http_now() - api->server_time_at);
+}
+
 int api_call(struct api_client *api, const struct api_target *target, const char *action,
 	     const struct params *action_params, struct http_response *resp, struct fault *f)
 {
@@ -315,12 +333,14 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 			api_trace(api, 2, "  %s: %s (%s, %.3f s)", action, f->text,
 				  fault_class_name(f->klass), http_now() - started);
 			retry = f->retryable;
-		} else if (resp->status == 200) {
-			api_trace(api, 2, "  %s: HTTP 200, %zu bytes (%.3f s)", action, resp->body.len,
-				  http_now() - started);
-			rc = 0;
-			break;
 		} else {
+			note_server_time(api, resp);
+			if (resp->status == 200) {
+				api_trace(api, 2, "  %s: HTTP 200, %zu bytes (%.3f s)", action,
+					  resp->body.len, http_now() - started);
+				rc = 0;
+				break;
+			}
 			retry = answer_fault(target, resp, to_sign.data, nonce_retried, f);
 			api_trace(api, 2, "  %s: HTTP %ld %s (%.3f s)", action, resp->status,
 				  f->code[0] ? f->code : "", http_now() - started);

@@ -42,7 +42,15 @@ struct api_client {
 	struct strbuf *trace;  /* -vv / -vvv lines are appended here; may be NULL */
 	unsigned requests;     /* requests sent, retries included */
 	unsigned retries;
+	/* The API's clock, from the newest Date header: ages are measured
+	 * against it, not against a local clock that may be wrong. */
+	bool server_time_known;
+	long long server_time;
+	double server_time_at; /* http_now() when it was read */
 };
+
+/* Now on the API's clock (the local clock until a Date header was seen). */
+long long api_now(const struct api_client *api);
 
 /* Send action to target until it succeeds, fails for good, or the deadline
  * comes; each attempt is signed anew with a fresh nonce and timestamp. On

@@ -194,12 +194,23 @@ static int judge_from_history(struct api_client *api, const struct options *opts
 				continue;
 			if (inst->state != RUN_RUNNING && !is_later(run->start_time, inst->start_time))
 				continue; /* already have a later completed run */
-			if (inst->state == RUN_RUNNING)
-				judged++;
-			record_free(inst);
-			*inst = *run;
-			inst->state = state;
-			memset(run, 0, sizeof(*run)); /* moved */
+			{
+				/* Keep when the run in progress started: --max-runtime. */
+				char *running_start = inst->state == RUN_RUNNING ? inst->start_time
+										 : inst->running_start;
+
+				if (inst->state == RUN_RUNNING) {
+					judged++;
+					inst->start_time = NULL;
+				} else {
+					inst->running_start = NULL;
+				}
+				record_free(inst);
+				*inst = *run;
+				inst->state = state;
+				inst->running_start = running_start;
+				memset(run, 0, sizeof(*run)); /* moved */
+			}
 		}
 		more = advance_token(&token, &page, f);
 		record_page_free(&page);
@@ -266,6 +277,7 @@ int check_run(struct api_client *api, const struct options *opts, struct check_r
 	if (r.periodic && r.counts[RUN_RUNNING] > 0 && status_repeat_has_history(r.inv.repeat_mode) &&
 	    judge_from_history(api, opts, &r, f) != 0)
 		goto done;
+	check_times(&r, opts, api_now(api));
 	rc = 0;
 done:
 	free(token);
@@ -283,6 +295,49 @@ void check_result_free(struct check_result *r)
 	free(r->instances);
 	invocation_free(&r->inv);
 	memset(r, 0, sizeof(*r));
+}
+
+void check_times(struct check_result *r, const struct options *opts, long long now)
+{
+	r->hung = 0;
+	r->stale = 0;
+	for (size_t i = 0; i < r->count; i++) {
+		struct record *inst = &r->instances[i];
+		const char *since = NULL;
+		long long t;
+
+		inst->hung = false;
+		inst->stale = false;
+		inst->over_s = 0;
+		if (opts->max_runtime_s > 0) {
+			/* A Pending run has no StartTime yet: it waits since the
+			 * invocation was created. */
+			if (inst->state == RUN_RUNNING)
+				since = inst->start_time && *inst->start_time ? inst->start_time
+									       : r->inv.creation_time;
+			else
+				since = inst->running_start;
+			if (since && parse_api_time(since, &t) == 0 && now - t > opts->max_runtime_s) {
+				inst->hung = true;
+				inst->over_s = now - t;
+				r->hung++;
+			}
+		}
+		if (opts->max_age_s > 0 && r->periodic && !inst->hung) {
+			/* An instance that never completed a run is as old as the
+			 * invocation. */
+			if (inst->state == RUN_RUNNING)
+				since = r->inv.creation_time;
+			else
+				since = inst->finished_time && *inst->finished_time ? inst->finished_time
+										    : inst->start_time;
+			if (since && parse_api_time(since, &t) == 0 && now - t > opts->max_age_s) {
+				inst->stale = true;
+				inst->over_s = now - t;
+				r->stale++;
+			}
+		}
+	}
 }
 
 unsigned long check_metric(const struct check_result *r, enum metric m)
@@ -307,6 +362,9 @@ enum plugin_state check_state(const struct check_result *r, const struct options
 	/* Counts of an invocation that is not there mean nothing. */
 	if (r->aggregate == AGG_NOT_FOUND)
 		return state;
+	/* A hung run or a stalled schedule is an outage whatever the counts. */
+	if (r->hung > 0 || r->stale > 0)
+		state = state_worst(state, STATE_CRITICAL);
 	for (int m = 0; m < METRIC_COUNT; m++) {
 		double v = (double)check_metric(r, (enum metric)m);
 		enum plugin_state t = STATE_OK;

@@ -24,6 +24,8 @@ struct check_result {
 	bool periodic;
 	bool history_read;        /* DescribeInvocationResults IncludeHistory was used */
 	unsigned pages;           /* DescribeInvocationResults pages read */
+	unsigned long hung;       /* instances with a run over --max-runtime */
+	unsigned long stale;      /* instances whose last run is over --max-age */
 };
 
 int check_run(struct api_client *api, const struct options *opts, struct check_result *out,
@@ -33,6 +35,11 @@ void check_result_free(struct check_result *r);
 /* Judge already-read records (sorts them by instance id): normalise each,
  * count, aggregate. Pure; exposed for tests. */
 int check_judge(struct check_result *r, const struct exit_codes *ok_codes, struct fault *f);
+
+/* Mark runs over --max-runtime and periodic instances whose latest
+ * completed run is older than --max-age, measured at now (the API's clock).
+ * Pure; exposed for tests. */
+void check_times(struct check_result *r, const struct options *opts, long long now);
 
 /* The final state: the worst of the mapped aggregate state and every
  * threshold's state. *breached gets the first metric whose threshold set the

@@ -399,6 +399,7 @@ void record_free(struct record *rec)
 	free(rec->error_info);
 	free(rec->start_time);
 	free(rec->finished_time);
+	free(rec->running_start);
 	memset(rec, 0, sizeof(*rec));
 }
 

@@ -46,6 +46,10 @@ struct record {
 	long long dropped;
 	/* Filled by the checker, not by decoding. */
 	enum run_state state;
+	char *running_start;   /* periodic: start of a newer run still in progress */
+	bool hung;             /* in progress longer than --max-runtime */
+	bool stale;            /* latest completed run older than --max-age */
+	long long over_s;      /* how long it has run, or how old its last run is */
 };
 
 /* One page of DescribeInvocationResults. */

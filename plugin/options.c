@@ -21,6 +21,8 @@ enum {
 	OPT_STS_ENDPOINT,
 	OPT_SIGNATURE_VERSION,
 	OPT_VPC,
+	OPT_MAX_RUNTIME,
+	OPT_MAX_AGE,
 	OPT_WARNING_FIRST,                               /* + enum metric */
 	OPT_CRITICAL_FIRST = OPT_WARNING_FIRST + METRIC_COUNT /* + enum metric */
 };
@@ -31,6 +33,8 @@ static const struct option long_options[] = {
 	{ "endpoint", required_argument, NULL, 'e' },
 	{ "cacert", required_argument, NULL, OPT_CACERT },
 	{ "vpc", no_argument, NULL, OPT_VPC },
+	{ "max-runtime", required_argument, NULL, OPT_MAX_RUNTIME },
+	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "ram-role", required_argument, NULL, OPT_RAM_ROLE },
 	{ "metadata-url", required_argument, NULL, OPT_METADATA_URL },
@@ -243,6 +247,16 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 			break;
 		case OPT_VPC:
 			opts->vpc = true;
+			break;
+		case OPT_MAX_RUNTIME:
+		case OPT_MAX_AGE:
+			if (parse_duration(optarg, c == OPT_MAX_AGE ? &opts->max_age_s
+								  : &opts->max_runtime_s) != 0) {
+				fault_set(f, FAULT_USAGE,
+					  "--%s takes a duration such as 90, 90s, 15m, 2h or 1d (got '%.20s')",
+					  c == OPT_MAX_AGE ? "max-age" : "max-runtime", optarg);
+				return OPTIONS_ERROR;
+			}
 			break;
 		case OPT_PROFILE:
 			if (!valid_id(optarg, 64)) {
@@ -513,6 +527,13 @@ int options_help(struct strbuf *out)
 		"    Change the state of an aggregate; repeatable. Aggregates: Finished (ok),\n"
 		"    Running (warning), Stopped (warning), PartialFailed (critical), Failed\n"
 		"    (critical), NotFound (unknown). States: ok, warning, critical, unknown.\n"
+		" --max-runtime=DURATION\n"
+		"    CRITICAL when a run has been in progress longer (a hung command),\n"
+		"    from its start, or from the invocation's creation while Pending.\n"
+		" --max-age=DURATION\n"
+		"    Periodic invocations: CRITICAL when an instance's latest completed run\n"
+		"    is older (a stalled schedule). Durations: 90, 90s, 15m, 2h, 1d. Ages\n"
+		"    are measured on the API's clock (its Date header).\n"
 		" --warning-METRIC=RANGE, --critical-METRIC=RANGE\n"
 		"    Thresholds on the instance counts; METRIC is total, running, finished,\n"
 		"    failed or stopped. RANGE as in the Monitoring Plugins guidelines.\n"

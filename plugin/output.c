@@ -101,6 +101,18 @@ static void summary(struct strbuf *out, const struct check_result *r, const stru
 	}
 	if (r->periodic)
 		strbuf_puts(out, " (periodic)");
+	if (r->hung > 0 || r->stale > 0) {
+		char limit[32];
+
+		if (r->hung > 0) {
+			format_duration(opts->max_runtime_s, limit, sizeof(limit));
+			strbuf_printf(out, "; %lu running over %s", r->hung, limit);
+		}
+		if (r->stale > 0) {
+			format_duration(opts->max_age_s, limit, sizeof(limit));
+			strbuf_printf(out, "; %lu with no run in %s", r->stale, limit);
+		}
+	}
 }
 
 static void perfdata(struct strbuf *out, const struct check_result *r, const struct options *opts,
@@ -127,6 +139,12 @@ static const char *api_status_of(const struct record *rec)
 	return "?";
 }
 
+/* A finished instance that still needs the operator's eye. */
+static bool listed_anyway(const struct record *rec)
+{
+	return rec->hung || rec->stale;
+}
+
 /* One instance: "i-bp1aaa Failed exit=1 ExitCodeNonzero: the command ..." */
 static void instance_line(struct strbuf *line, const struct record *rec,
 			  const struct options *opts)
@@ -150,6 +168,15 @@ static void instance_line(struct strbuf *line, const struct record *rec,
 	if (rec->error_info && *rec->error_info) {
 		strbuf_puts(line, ": ");
 		text_sanitize(line, rec->error_info, strlen(rec->error_info), ERROR_INFO_MAX);
+	}
+	if (rec->hung || rec->stale) {
+		char age[32];
+
+		format_duration(rec->over_s, age, sizeof(age));
+		if (rec->hung)
+			strbuf_printf(line, " running for %s (over --max-runtime)", age);
+		else
+			strbuf_printf(line, " last run %s ago (over --max-age)", age);
 	}
 	if (opts->verbosity >= 1 && rec->start_time && *rec->start_time) {
 		strbuf_puts(line, " started ");
@@ -255,12 +282,12 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 			 ? OUTPUT_MAX - out->len - tail.len - trace_room - MORE_LINE_ROOM
 			 : 0;
 
-	/* Worst first; finished instances only with -v. */
+	/* Worst first; finished instances only with -v, or when their schedule
+	 * has stalled or a newer run hangs. */
 	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
-		if (order[o] == RUN_FINISHED && opts->verbosity < 1)
-			break;
 		for (size_t i = 0; i < r->count; i++) {
-			if (r->instances[i].state != order[o])
+			if (r->instances[i].state != order[o] ||
+			    (order[o] == RUN_FINISHED && opts->verbosity < 1 && !listed_anyway(&r->instances[i])))
 				continue;
 			instance_line(&line, &r->instances[i], opts);
 			if (line.failed || line.len > budget) {
@@ -273,7 +300,11 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 		}
 	}
 	{
-		size_t listable = r->count - (opts->verbosity >= 1 ? 0 : r->counts[RUN_FINISHED]);
+		size_t listable = r->count;
+
+		for (size_t i = 0; opts->verbosity < 1 && i < r->count; i++)
+			if (r->instances[i].state == RUN_FINISHED && !listed_anyway(&r->instances[i]))
+				listable--;
 		if (shown < listable)
 			strbuf_printf(out, "... and %zu more\n", listable - shown);
 	}

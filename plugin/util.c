@@ -217,3 +217,113 @@ int ascii_casecmp(const char *a, const char *b)
 	} while (ca != '\0' && ca == cb);
 	return (int)ca - (int)cb;
 }
+
+int parse_duration(const char *s, long long *seconds)
+{
+	long long n = 0, unit = 1;
+	const char *p = s;
+
+	if (s == NULL || *p < '0' || *p > '9')
+		return -1;
+	while (*p >= '0' && *p <= '9') {
+		if (n > 1000000000LL)
+			return -1;
+		n = n * 10 + (*p++ - '0');
+	}
+	switch (*p) {
+	case '\0': break;
+	case 's': unit = 1; p++; break;
+	case 'm': unit = 60; p++; break;
+	case 'h': unit = 3600; p++; break;
+	case 'd': unit = 86400; p++; break;
+	default: return -1;
+	}
+	if (*p != '\0' || n == 0 || n * unit > 10LL * 366 * 86400)
+		return -1;
+	*seconds = n * unit;
+	return 0;
+}
+
+/* Days since 1970-01-01 of a civil date (proleptic Gregorian), so no
+ * timegm() and no time zone are involved. */
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+static int digits(const char *s, int n, unsigned *out)
+{
+	unsigned v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (unsigned)(s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+static int make_time(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned mi, unsigned se,
+		     long long *when)
+{
+	static const unsigned mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60)
+		return -1;
+	*when = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	return 0;
+}
+
+int parse_api_time(const char *s, long long *when)
+{
+	unsigned y, mo, d, h, mi, se;
+
+	if (s == NULL || strlen(s) != 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[19] != 'Z' || digits(s, 4, &y) || digits(s + 5, 2, &mo) ||
+	    digits(s + 8, 2, &d) || digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) ||
+	    digits(s + 17, 2, &se))
+		return -1;
+	return make_time(y, mo, d, h, mi, se, when);
+}
+
+int parse_http_date(const char *s, long long *when)
+{
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	unsigned y, mo = 0, d, h, mi, se;
+
+	/* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT", the form servers send. */
+	if (s == NULL || strlen(s) != 29 || s[3] != ',' || s[4] != ' ' || s[7] != ' ' ||
+	    s[11] != ' ' || s[16] != ' ' || s[19] != ':' || s[22] != ':' || strcmp(s + 25, " GMT") != 0 ||
+	    digits(s + 5, 2, &d) || digits(s + 12, 4, &y) || digits(s + 17, 2, &h) ||
+	    digits(s + 20, 2, &mi) || digits(s + 23, 2, &se))
+		return -1;
+	for (unsigned i = 0; i < 12; i++)
+		if (strncmp(months + 3 * i, s + 8, 3) == 0)
+			mo = i + 1;
+	if (mo == 0)
+		return -1;
+	return make_time(y, mo, d, h, mi, se, when);
+}
+
+void format_duration(long long seconds, char *out, size_t size)
+{
+	if (seconds < 0)
+		seconds = 0;
+	if (seconds < 60)
+		snprintf(out, size, "%llds", seconds);
+	else if (seconds < 3600)
+		snprintf(out, size, "%lldm%02llds", seconds / 60, seconds % 60);
+	else if (seconds < 86400)
+		snprintf(out, size, "%lldh%02lldm", seconds / 3600, seconds % 3600 / 60);
+	else
+		snprintf(out, size, "%lldd%lldh", seconds / 86400, seconds % 86400 / 3600);
+}

@@ -57,6 +57,20 @@ char *dup_or_null(const char *s);
  * no leading spaces. Returns 0 on success, -1 otherwise. */
 int parse_long_long(const char *s, long long min, long long max, long long *out);
 
+/* A duration: "90", "90s", "15m", "2h", "1d" (whole numbers, one unit),
+ * 1 second to 10 years. Returns 0 with *seconds set, or -1. */
+int parse_duration(const char *s, long long *seconds);
+
+/* "2026-11-28T10:00:00Z" (the API's times) as a time_t. Returns 0 or -1. */
+int parse_api_time(const char *s, long long *when);
+
+/* An HTTP Date header ("Sun, 29 Nov 2026 07:51:44 GMT") as a time_t,
+ * independent of the locale. Returns 0 or -1. */
+int parse_http_date(const char *s, long long *when);
+
+/* "2h03m", "45s", "3d4h": a short human form of a number of seconds. */
+void format_duration(long long seconds, char *out, size_t size);
+
 /* Case-insensitive ASCII comparison, independent of the locale. */
 int ascii_casecmp(const char *a, const char *b);
 

@@ -1,0 +1,80 @@
+/* test_util.c - durations, the API's time formats, and the bounded buffer. */
+#include "config.h"
+
+#include <string.h>
+
+#include "tap.h"
+#include "util.h"
+
+static void test_durations(void)
+{
+	long long s = -1;
+	char buf[32];
+
+	ok(parse_duration("90", &s) == 0 && s == 90, "90 = 90 s");
+	ok(parse_duration("90s", &s) == 0 && s == 90, "90s");
+	ok(parse_duration("15m", &s) == 0 && s == 900, "15m");
+	ok(parse_duration("2h", &s) == 0 && s == 7200, "2h");
+	ok(parse_duration("1d", &s) == 0 && s == 86400, "1d");
+	is_int(parse_duration("0", &s), -1, "0 refused");
+	is_int(parse_duration("", &s), -1, "empty refused");
+	is_int(parse_duration("1w", &s), -1, "unknown unit refused");
+	is_int(parse_duration("1h30m", &s), -1, "two units refused");
+	is_int(parse_duration("-5", &s), -1, "negative refused");
+	is_int(parse_duration(" 5", &s), -1, "leading space refused");
+	is_int(parse_duration("99999999999d", &s), -1, "absurd refused");
+	format_duration(45, buf, sizeof(buf));
+	is_str(buf, "45s", "45 s");
+	format_duration(3725, buf, sizeof(buf));
+	is_str(buf, "1h02m", "1h02m");
+	format_duration(185, buf, sizeof(buf));
+	is_str(buf, "3m05s", "3m05s");
+	format_duration(2 * 86400 + 3 * 3600 + 59, buf, sizeof(buf));
+	is_str(buf, "2d3h", "2d3h");
+}
+
+static void test_times(void)
+{
+	long long t = 0;
+
+	ok(parse_api_time("1970-01-01T00:00:00Z", &t) == 0 && t == 0, "the epoch");
+	ok(parse_api_time("2024-01-02T03:04:05Z", &t) == 0 && t == 1704164645LL, "2024-01-02T03:04:05Z");
+	ok(parse_api_time("2024-02-29T00:00:00Z", &t) == 0 && t == 1709164800LL, "a leap day");
+	is_int(parse_api_time("2024-01-02 03:04:05Z", &t), -1, "space instead of T refused");
+	is_int(parse_api_time("2024-01-02T03:04:05", &t), -1, "no Z refused");
+	is_int(parse_api_time("2024-13-02T03:04:05Z", &t), -1, "month 13 refused");
+	is_int(parse_api_time("2024-01-02T03:04:05+08:00", &t), -1, "offsets refused");
+	is_int(parse_api_time("", &t), -1, "empty refused");
+	ok(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT", &t) == 0 && t == 784111777LL,
+	   "RFC 7231's example");
+	ok(parse_http_date("Tue, 02 Jan 2024 03:04:05 GMT", &t) == 0 && t == 1704164645LL,
+	   "a Date header");
+	is_int(parse_http_date("Tue, 02 Foo 2024 03:04:05 GMT", &t), -1, "bad month refused");
+	is_int(parse_http_date("Tuesday, 02-Jan-24 03:04:05 GMT", &t), -1, "obsolete form refused");
+}
+
+static void test_strbuf(void)
+{
+	struct strbuf b;
+
+	strbuf_init(&b, 8);
+	ok(strbuf_puts(&b, "12345678") == 0 && b.len == 8, "fills to the limit");
+	ok(strbuf_putc(&b, '9') == -1 && b.over && b.failed, "one more is refused and marked");
+	is_str(b.data, "12345678", "what was there stays");
+	strbuf_free(&b);
+	strbuf_init_secret(&b, 0);
+	for (int i = 0; i < 100; i++)
+		strbuf_puts(&b, "secret-");
+	ok(!b.failed && b.len == 700 && b.secret, "a secret buffer grows like any other");
+	ok(strncmp(b.data + 693, "secret-", 7) == 0, "and keeps its content when it moves");
+	strbuf_wipe(&b);
+	ok(b.data == NULL && b.len == 0, "wiped and freed");
+}
+
+int main(void)
+{
+	test_durations();
+	test_times();
+	test_strbuf();
+	return tap_done();
+}
