@@ -33,7 +33,6 @@ static struct options opts_for(const char *const *args)
 	argv[argc++] = (char *)"t-hz0abc123";
 	argv[argc++] = (char *)"-r";
 	argv[argc++] = (char *)"cn-hangzhou";
-	argv[argc++] = (char *)"--output-format=json";
 	for (; args && *args; args++)
 		argv[argc++] = (char *)*args;
 	argv[argc] = NULL;
