@@ -10,14 +10,14 @@
 
 #include "jsonout.h"
 
+#include "text.h"
+
 #include <jansson.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* U+FFFD REPLACEMENT CHARACTER */
-#define REPLACEMENT "\xEF\xBF\xBD"
 
 /* A run of the plugin is bounded by -t; beyond this "elapsed" is garbage. */
 #define SECONDS_CAP 1e9
@@ -26,84 +26,18 @@
  * value (below SECONDS_CAP) in its shortest decimal form. */
 #define DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15))
 
-/* The length of a well-formed UTF-8 sequence at s[0..avail) (RFC 3629 §4),
- * or 0 when s[0] does not start one there: a continuation byte, C0/C1,
- * F5..FF, a truncated sequence, an overlong form, a surrogate or a code point
- * above U+10FFFF. The same rules as text.c. */
-static size_t utf8_sequence(const unsigned char *s, size_t avail)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-	size_t n, i;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF) {
-		n = 2;
-	} else if (c >= 0xE0 && c <= 0xEF) {
-		n = 3;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		n = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else {
-		return 0;
-	}
-	for (i = 1; i < n; i++) {
-		if (i >= avail || s[i] < lo || s[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xBF;
-	}
-	return n;
-}
-
 /* A JSON string of s with every byte that is not part of valid UTF-8
  * replaced by U+FFFD (one per bad byte, as in the plugin text). NULL on
  * allocation failure. */
 static json_t *utf8_string(const char *s)
 {
-	const unsigned char *u = (const unsigned char *)s;
-	size_t len = strlen(s), i = 0, n, bad = 0;
-	char *fixed, *p;
-	json_t *v;
+	struct strbuf fixed;
+	json_t *v = NULL;
 
-	while (i < len) {
-		n = utf8_sequence(u + i, len - i);
-		if (n == 0) {
-			bad++;
-			n = 1;
-		}
-		i += n;
-	}
-	if (bad == 0)
-		return json_stringn(s, len);
-	/* Each bad byte grows by two; bad <= len keeps this from overflowing
-	 * for any string that fits in memory. */
-	if (len > (SIZE_MAX - 1) / 3)
-		return NULL;
-	fixed = malloc(len + 2 * bad + 1);
-	if (fixed == NULL)
-		return NULL;
-	for (i = 0, p = fixed; i < len;) {
-		n = utf8_sequence(u + i, len - i);
-		if (n == 0) {
-			memcpy(p, REPLACEMENT, sizeof REPLACEMENT - 1);
-			p += sizeof REPLACEMENT - 1;
-			i++;
-		} else {
-			memcpy(p, s + i, n);
-			p += n;
-			i += n;
-		}
-	}
-	v = json_stringn(fixed, (size_t)(p - fixed));
-	free(fixed);
+	strbuf_init(&fixed, 0);
+	if (text_fix_utf8(&fixed, s, strlen(s)) == 0)
+		v = json_stringn(fixed.data ? fixed.data : "", fixed.len);
+	strbuf_free(&fixed);
 	return v;
 }
 
@@ -181,61 +115,13 @@ static int finish(struct strbuf *out, json_t *doc, bool bad)
 	return rc;
 }
 
-/* The words of the plugin text's first line after "<aggregate>: " and
- * before any threshold note (output.c's summary()). */
-static void summary(struct strbuf *out, const struct check_result *r, const struct options *opts)
-{
-	unsigned long n = (unsigned long)r->count;
-	const unsigned long *c = r->counts;
-
-	switch (r->aggregate) {
-	case AGG_NOT_FOUND:
-		strbuf_printf(out, "no such invocation in %s (unknown or expired id)",
-			      opts->region ? opts->region : "?");
-		return;
-	case AGG_FINISHED:
-		strbuf_printf(out, "%lu of %lu instances finished", c[RUN_FINISHED], n);
-		if (c[RUN_STOPPED])
-			strbuf_printf(out, ", %lu stopped", c[RUN_STOPPED]);
-		break;
-	case AGG_RUNNING:
-		strbuf_printf(out, "%lu of %lu instances running", c[RUN_RUNNING], n);
-		break;
-	case AGG_STOPPED:
-		strbuf_printf(out, "%lu of %lu instances stopped", c[RUN_STOPPED], n);
-		break;
-	case AGG_PARTIAL_FAILED:
-	case AGG_FAILED:
-		strbuf_printf(out, "%lu of %lu instances failed", c[RUN_FAILED], n);
-		if (c[RUN_RUNNING])
-			strbuf_printf(out, ", %lu still running", c[RUN_RUNNING]);
-		break;
-	case AGG_COUNT:
-		break;
-	}
-	if (r->periodic)
-		strbuf_puts(out, " (periodic)");
-	if (r->hung > 0 || r->stale > 0) {
-		char limit[32];
-
-		if (r->hung > 0) {
-			format_duration(opts->max_runtime_s, limit, sizeof(limit));
-			strbuf_printf(out, "; %lu running over %s", r->hung, limit);
-		}
-		if (r->stale > 0) {
-			format_duration(opts->max_age_s, limit, sizeof(limit));
-			strbuf_printf(out, "; %lu with no run in %s", r->stale, limit);
-		}
-	}
-}
-
 static json_t *summary_value(const struct check_result *r, const struct options *opts)
 {
 	struct strbuf text;
 	json_t *v = NULL;
 
 	strbuf_init(&text, 1024);
-	summary(&text, r, opts);
+	output_summary(&text, r, opts);
 	if (!text.failed)
 		v = utf8_string(text.data ? text.data : "");
 	strbuf_free(&text);
@@ -346,6 +232,9 @@ static json_t *instance_value(const struct record *rec)
 	put(o, "error_info", api_text(rec->error_info), &bad);
 	put(o, "start_time", api_text(rec->start_time), &bad);
 	put(o, "finished_time", api_text(rec->finished_time), &bad);
+	put(o, "hung", json_boolean(rec->hung), &bad);
+	put(o, "stale", json_boolean(rec->stale), &bad);
+	put(o, "over_s", rec->hung || rec->stale ? integer(rec->over_s) : json_null(), &bad);
 	if (bad) {
 		json_decref(o);
 		return NULL;

@@ -19,6 +19,7 @@
 #include "credentials.h"
 #include "fault.h"
 #include "http.h"
+#include "jsonout.h"
 #include "options.h"
 #include "output.h"
 #include "profiles.h"
@@ -27,6 +28,8 @@
 
 /* Whatever the output, it must fit the cores' buffers with room to spare. */
 #define OUTPUT_LIMIT (64 * 1024)
+/* The JSON document lists every instance: 10,000 of them fit easily. */
+#define JSON_OUTPUT_LIMIT (32 * 1024 * 1024)
 /* The backstop fires this long after the deadline, should libcurl or the
  * resolver ever fail to honour its own timeout. */
 #define BACKSTOP_GRACE_US 300000
@@ -108,6 +111,10 @@ int main(int argc, char **argv)
 		options_version(&out);
 		goto finish;
 	case OPTIONS_ERROR:
+		if (opts.json) {
+			jsonout_fault(&out, opts.invoke_id, &f, &info);
+			goto finish;
+		}
 		strbuf_puts(&out, "ECS INVOCATION UNKNOWN - ");
 		strbuf_puts(&out, f.text);
 		strbuf_putc(&out, '\n');
@@ -116,6 +123,8 @@ int main(int argc, char **argv)
 	case OPTIONS_RUN:
 		break;
 	}
+	if (opts.json)
+		out.limit = JSON_OUTPUT_LIMIT;
 	arm_backstop(opts.timeout_s);
 
 	/* Everything local first: a mistake ends here, before any traffic. */
@@ -162,8 +171,15 @@ int main(int argc, char **argv)
 	info.requests = api.requests;
 	info.retries = api.retries;
 	info.trace = &trace;
-	if (output_result(&out, &result, &opts, state, breached, &info) != 0 && out.len == 0)
-		strbuf_puts(&out, "ECS INVOCATION UNKNOWN - out of memory while writing the output\n");
+	if (opts.json ? jsonout_result(&out, &result, &opts, state, breached, &info) != 0
+		      : output_result(&out, &result, &opts, state, breached, &info) != 0) {
+		/* Never an empty answer: say why there is none. */
+		state = STATE_UNKNOWN;
+		strbuf_reset(&out);
+		out.failed = false;
+		fault_set(&f, FAULT_NOMEM, "out of memory while writing the output");
+		goto write_fault;
+	}
 	goto finish;
 
 fault:
@@ -175,7 +191,11 @@ fault:
 	info.trace = &trace;
 	strbuf_reset(&out);
 	out.failed = false;
-	output_fault(&out, opts.invoke_id, &f, opts.verbosity, &info);
+write_fault:
+	if (opts.json)
+		jsonout_fault(&out, opts.invoke_id, &f, &info);
+	else
+		output_fault(&out, opts.invoke_id, &f, opts.verbosity, &info);
 
 finish:
 	/* The verdict is ready: the backstop must not add a second one. */

@@ -21,6 +21,7 @@ enum {
 	OPT_STS_ENDPOINT,
 	OPT_SIGNATURE_VERSION,
 	OPT_VPC,
+	OPT_OUTPUT_FORMAT,
 	OPT_MAX_RUNTIME,
 	OPT_MAX_AGE,
 	OPT_WARNING_FIRST,                               /* + enum metric */
@@ -33,6 +34,7 @@ static const struct option long_options[] = {
 	{ "endpoint", required_argument, NULL, 'e' },
 	{ "cacert", required_argument, NULL, OPT_CACERT },
 	{ "vpc", no_argument, NULL, OPT_VPC },
+	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
 	{ "max-runtime", required_argument, NULL, OPT_MAX_RUNTIME },
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
@@ -255,6 +257,18 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 				fault_set(f, FAULT_USAGE,
 					  "--%s takes a duration such as 90, 90s, 15m, 2h or 1d (got '%.20s')",
 					  c == OPT_MAX_AGE ? "max-age" : "max-runtime", optarg);
+				return OPTIONS_ERROR;
+			}
+			break;
+		case OPT_OUTPUT_FORMAT:
+			if (strcmp(optarg, "json") == 0) {
+				opts->json = true;
+			} else if (strcmp(optarg, "text") == 0) {
+				opts->json = false;
+			} else {
+				fault_set(f, FAULT_USAGE,
+					  "--output-format is text (the default) or json, not '%.20s'",
+					  optarg);
 				return OPTIONS_ERROR;
 			}
 			break;
@@ -537,6 +551,9 @@ int options_help(struct strbuf *out)
 		" --warning-METRIC=RANGE, --critical-METRIC=RANGE\n"
 		"    Thresholds on the instance counts; METRIC is total, running, finished,\n"
 		"    failed or stopped. RANGE as in the Monitoring Plugins guidelines.\n"
+		" --output-format=text|json\n"
+		"    json: one JSON document with every instance, for scripts (same exit\n"
+		"    code).\n"
 		" -v, --verbose\n"
 		"    More detail on stdout after the first line; up to -vvv.\n"
 		"\n"

@@ -37,6 +37,7 @@ struct options {
 	char *metadata_url;        /* --metadata-url, checked, without slash */
 	char *sts_endpoint;        /* --sts-endpoint or ALIBABA_CLOUD_STS_ENDPOINT, or NULL */
 	int signature_version;     /* 1 or 3 */
+	bool json;                 /* --output-format=json */
 	long long max_runtime_s;   /* --max-runtime, 0 = none */
 	long long max_age_s;       /* --max-age, 0 = none */
 	long timeout_s;

@@ -70,7 +70,7 @@ done:
 	strbuf_free(&clean);
 }
 
-static void summary(struct strbuf *out, const struct check_result *r, const struct options *opts)
+void output_summary(struct strbuf *out, const struct check_result *r, const struct options *opts)
 {
 	unsigned long n = (unsigned long)r->count;
 	const unsigned long *c = r->counts;
@@ -262,7 +262,7 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 
 	strbuf_printf(out, PREFIX "%s - %s %s: ", plugin_state_name(state), opts->invoke_id,
 		      aggregate_name(r->aggregate));
-	summary(out, r, opts);
+	output_summary(out, r, opts);
 	if (breached != METRIC_COUNT) {
 		const struct range *crit = &opts->crit[breached];
 		double v = (double)check_metric(r, breached);

@@ -25,6 +25,10 @@ struct run_info {
 	const struct strbuf *trace; /* -vv/-vvv lines, may be NULL or empty */
 };
 
+/* The words of line 1 after "<aggregate>: ", e.g. "1 of 4 instances failed"
+ * (and the periodic, --max-runtime and --max-age notes). */
+void output_summary(struct strbuf *out, const struct check_result *r, const struct options *opts);
+
 int output_result(struct strbuf *out, const struct check_result *r, const struct options *opts,
 		  enum plugin_state state, enum metric breached, const struct run_info *info);
 

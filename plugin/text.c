@@ -62,7 +62,6 @@ static int utf8_sequence(const unsigned char *s, size_t avail)
 	return n;
 }
 
-/* One ASCII byte, made harmless for a plugin output line. */
 /* Valid UTF-8 that still must not reach a status line: the C1 controls
  * (U+0080-U+009F, NEL among them), the line and paragraph separators
  * (U+2028, U+2029) and the bidirectional overrides and isolates
@@ -78,6 +77,7 @@ static bool invisible_control(const unsigned char *s, size_t n)
 	return false;
 }
 
+/* One ASCII byte, made harmless for a plugin output line. */
 static void put_ascii(struct strbuf *out, unsigned char c)
 {
 	if (c == '|')
@@ -134,6 +134,27 @@ int text_sanitize(struct strbuf *out, const char *in, size_t len, size_t max_byt
 	}
 	if (cut)
 		strbuf_puts(out, "...");
+	return out->failed ? -1 : 0;
+}
+
+int text_fix_utf8(struct strbuf *out, const char *in, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t i = 0;
+
+	if (in == NULL && len > 0)
+		return -1;
+	while (i < len) {
+		int n = s[i] < 0x80 ? 1 : utf8_sequence(s + i, len - i);
+
+		if (n > 0) {
+			strbuf_append(out, in + i, (size_t)n);
+			i += (size_t)n;
+		} else {
+			strbuf_append(out, REPLACEMENT, sizeof REPLACEMENT - 1);
+			i++;
+		}
+	}
 	return out->failed ? -1 : 0;
 }
 

@@ -28,6 +28,11 @@
  * Returns 0, or -1 when out failed. */
 int text_sanitize(struct strbuf *out, const char *in, size_t len, size_t max_bytes);
 
+/* Append in[0..len) with each byte that is not part of valid UTF-8 replaced
+ * by U+FFFD, and nothing else changed (for JSON, which escapes the rest).
+ * Returns 0, or -1 when out failed. */
+int text_fix_utf8(struct strbuf *out, const char *in, size_t len);
+
 /* Append one perfdata item: label=value[uom];warn;crit;min;max
  * - label is written as given when it holds only [A-Za-z0-9_-], otherwise
  *   single-quoted with any ' or = replaced by '_';

@@ -20,7 +20,8 @@ RESULT_KEYS = ["state", "exit_code", "invoke_id", "region", "aggregate", "summar
                "repeat_mode", "command_name", "creation_time", "api_status", "counts",
                "thresholds", "breached", "instances", "time_s", "requests"]
 INSTANCE_KEYS = ["instance_id", "state", "status", "invocation_status", "legacy_status",
-                 "exit_code", "error_code", "error_info", "start_time", "finished_time"]
+                 "exit_code", "error_code", "error_info", "start_time", "finished_time",
+                 "hung", "stale", "over_s"]
 FAULT_KEYS = ["state", "exit_code", "invoke_id", "error", "time_s", "requests"]
 RANK = {"failed": 0, "stopped": 1, "running": 2, "finished": 3}
 

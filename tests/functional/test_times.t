@@ -4,6 +4,7 @@ measured on the API's clock. Scenario times are made relative to the moment
 the test runs, so nothing depends on the date; one simulator runs three days
 ahead of the local clock to show that ages follow the API's Date header,
 not the local clock."""
+import json
 import os
 import sys
 import time
@@ -96,6 +97,11 @@ with Simulator(extra_scenarios=EXTRA) as sim:
     r, first = check("t-hz0perhung", ["--max-runtime", "4h"])
     t.is_(r.code, 2, "periodic: the newest run hanging 5h is CRITICAL, though the last completed run succeeded")
     t.like(r.stdout, r"\ni-ph Success exit=0 running for 5h0\dm \(over --max-runtime\)", "named with the hung run's duration")
+    r = run_plugin(["-i", "t-hz0stall", "--max-age", "1d", "--output-format=json"] + base, env=env)
+    doc = json.loads(r.stdout)
+    stale = sorted(i["instance_id"] for i in doc["instances"] if i["stale"])
+    t.is_(stale, ["i-never", "i-stale"], "--output-format=json marks the stale instances")
+    t.ok(all(i["over_s"] >= 86400 for i in doc["instances"] if i["stale"]), "and says how old (over_s)")
     r, _ = check("t-hz0perhung", ["--max-runtime", "6h"])
     t.is_(r.code, 0, "periodic: under the limit, judged by the completed run (OK)")
 

@@ -174,7 +174,7 @@ static bool is_keys(const json_t *o, const char *want, const char *name)
 	"creation_time,api_status,counts,thresholds,breached,instances,time_s,requests"
 #define INSTANCE_KEYS                                                                    \
 	"instance_id,state,status,invocation_status,legacy_status,exit_code,error_code," \
-	"error_info,start_time,finished_time"
+	"error_info,start_time,finished_time,hung,stale,over_s"
 #define FAULT_KEYS "state,exit_code,invoke_id,error,time_s,requests"
 
 static void is_counts(const json_t *doc, long long total, long long running, long long finished,
@@ -273,6 +273,9 @@ static void test_product_example(void)
 	is_str(jstr(inst, "error_info"), "the command exited with a non-zero code", "its error_info");
 	is_str(jstr(inst, "start_time"), "2026-11-28T10:00:01Z", "its start_time");
 	is_str(jstr(inst, "finished_time"), "2026-11-28T10:00:03Z", "its finished_time");
+	ok(json_is_false(json_object_get(inst, "hung")) && json_is_false(json_object_get(inst, "stale")) &&
+		   json_is_null(json_object_get(inst, "over_s")),
+	   "not hung, not stale, no over_s");
 	inst = json_array_get(json_object_get(doc, "instances"), 1);
 	is_str(jstr(inst, "instance_id"), "i-bp1bbb", "then the finished ones by id");
 	is_str(jstr(inst, "state"), "finished", "finished state");
