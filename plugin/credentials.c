@@ -44,6 +44,14 @@ static const char *lookup(env_lookup_fn env, const char *const *names, const cha
 	return NULL;
 }
 
+/* The name under which lookup() finds a value, "" when none. */
+static const char *lookup_name(env_lookup_fn env, const char *const *names)
+{
+	const char *which;
+
+	return lookup(env, names, &which) != NULL ? which : "";
+}
+
 static bool env_true(env_lookup_fn env, const char *name)
 {
 	const char *v = env(name);
@@ -79,6 +87,11 @@ static int from_environment(env_lookup_fn env, struct cred_spec *out, bool *foun
 
 	*found = false;
 	if (id == NULL && secret == NULL)
+		return 0;
+	/* Half a pair under the bare generic names (ACCESS_KEY_ID, ...) is more
+	 * likely some other tool's variable than ours: let the chain go on. */
+	if ((id == NULL && strncmp(lookup_name(env, secret_names), "ACCESS_KEY", 10) == 0) ||
+	    (secret == NULL && strncmp(id_name, "ACCESS_KEY", 10) == 0))
 		return 0;
 	if (id == NULL) {
 		fault_set(f, FAULT_CREDENTIALS,
@@ -123,16 +136,34 @@ static int from_file(const char *path, const char *name,
 	return rc;
 }
 
+/* The region_id of the CLI profile in use (named, else current), for keys
+ * that came from elsewhere: the aliyun CLI takes the region from there too.
+ * A file that cannot be read or parsed gives no region, no error: it was not
+ * where the keys came from. */
+static void region_from_cli(const char *cli_path, const char *profile, struct cred_spec *out)
+{
+	struct cred_spec cli = { 0 };
+	struct fault ignored;
+
+	if (out->region != NULL || cli_path[0] == '\0')
+		return;
+	fault_clear(&ignored);
+	if (from_file(cli_path, profile, profiles_parse_cli, &cli, &ignored) == PROFILE_FOUND &&
+	    cli.region != NULL) {
+		out->region = cli.region;
+		cli.region = NULL;
+	}
+	cred_spec_free(&cli);
+}
+
+static int find_keys(const struct cred_query *q, struct cred_spec *out, const char *cli_path,
+		     const char *ini_path, struct fault *f);
+
 int credentials_find(const struct cred_query *q, struct cred_spec *out, struct fault *f)
 {
-	env_lookup_fn env = q->env;
-	const char *home = home_dir(env);
-	const char *profile = lookup(env, profile_names, NULL);
-	const char *ini_env = env("ALIBABA_CLOUD_CREDENTIALS_FILE");
-	const char *role;
+	const char *home = home_dir(q->env);
+	const char *ini_env = q->env("ALIBABA_CLOUD_CREDENTIALS_FILE");
 	char cli_path[PATH_SIZE] = "", ini_path[PATH_SIZE] = "";
-	bool found;
-	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (home != NULL)
@@ -141,6 +172,22 @@ int credentials_find(const struct cred_query *q, struct cred_spec *out, struct f
 		snprintf(ini_path, sizeof(ini_path), "%s", ini_env);
 	else if (home != NULL)
 		snprintf(ini_path, sizeof(ini_path), "%s/.alibabacloud/credentials", home);
+	if (find_keys(q, out, cli_path, ini_path, f) != 0)
+		return -1;
+	region_from_cli(cli_path, q->profile ? q->profile : lookup(q->env, profile_names, NULL), out);
+	return 0;
+}
+
+static int find_keys(const struct cred_query *q, struct cred_spec *out, const char *cli_path,
+		     const char *ini_path, struct fault *f)
+{
+	env_lookup_fn env = q->env;
+	const char *home = home_dir(env);
+	const char *profile = lookup(env, profile_names, NULL);
+	const char *ini_env = env("ALIBABA_CLOUD_CREDENTIALS_FILE");
+	const char *role;
+	bool found;
+	int rc;
 
 	/* 1. An explicit choice on the command line wins. */
 	if (q->profile != NULL && q->ram_role != NULL) {
@@ -209,6 +256,13 @@ int credentials_find(const struct cred_query *q, struct cred_spec *out, struct f
 		return 0;
 	}
 
+	if (profile != NULL) {
+		fault_set(f, FAULT_CREDENTIALS,
+			  "ALIBABA_CLOUD_PROFILE names profile '%.60s', which is in neither %.200s nor %.200s",
+			  profile, cli_path[0] ? cli_path : "~/.aliyun/config.json",
+			  ini_path[0] ? ini_path : "~/.alibabacloud/credentials");
+		return -1;
+	}
 	fault_set(f, FAULT_CREDENTIALS,
 		  "no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, "
 		  "or give this user (uid %lu, HOME %.100s) a profile in ~/.aliyun/config.json or "

@@ -342,7 +342,7 @@ int decode_metadata_credentials(const char *body, size_t len, struct credentials
 	if (code == NULL || strcmp(code, "Success") != 0) {
 		fault_set(f, FAULT_CREDENTIALS,
 			  "the ECS metadata service answered Code '%.40s', not Success: the role's credentials are not available",
-			  code ? code : "(none)");
+			  code == NULL ? "(none)" : is_plain_word(code, strlen(code)) ? code : "(not shown)");
 		goto done;
 	}
 	rc = take_temporary_keys(root, "", out, f);

@@ -7,6 +7,8 @@
 #include "config.h"
 
 #include <curl/curl.h>
+#include <jansson.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +70,21 @@ static void disarm_backstop(void)
 	setitimer(ITIMER_REAL, &off, NULL);
 }
 
+/* Jansson keeps its own copies of every string it parses, the secrets of
+ * config.json and of STS and metadata answers among them: wipe each block
+ * before it goes back to the allocator. */
+static void *json_alloc(size_t n)
+{
+	return malloc(n);
+}
+
+static void json_release(void *p)
+{
+	if (p != NULL)
+		secure_wipe(p, malloc_usable_size(p));
+	free(p);
+}
+
 static const char *env_lookup(const char *name)
 {
 	return getenv(name);
@@ -99,6 +116,7 @@ int main(int argc, char **argv)
 	double started = http_now();
 	bool curl_ready = false;
 
+	json_set_alloc_funcs(json_alloc, json_release);
 	strbuf_init(&out, OUTPUT_LIMIT);
 	strbuf_init(&trace, OUTPUT_LIMIT / 4);
 	fault_clear(&f);

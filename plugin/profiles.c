@@ -212,7 +212,7 @@ static int cli_take(const json_t *p, const char *name, const char *path, struct 
 		if (kind == CRED_NONE) {
 			fault_set(f, FAULT_CREDENTIALS,
 				  "profile '%.60s' in %.300s uses mode '%.40s', which check_ecs_invocation does not support (AK, StsToken, EcsRamRole, RamRoleArn)",
-				  name, path, mode);
+				  name, path, is_plain_word(mode, strlen(mode)) ? mode : "(not shown)");
 			return -1;
 		}
 	} else if (is_set(id) && is_set(secret)) {
@@ -539,7 +539,9 @@ int profiles_parse_ini(const char *text, size_t len, const char *path, const cha
 	} else {
 		fault_set(f, FAULT_CREDENTIALS,
 			  "section [%.60s] of %.300s has type '%.*s', which check_ecs_invocation does not support (access_key, ecs_ram_role, ram_role_arn)",
-			  section, path, (int)(type->n > 40 ? 40 : type->n), type->s);
+			  section, path,
+			  is_plain_word(type->s, type->n) ? (int)type->n : (int)sizeof("(not shown)") - 1,
+			  is_plain_word(type->s, type->n) ? type->s : "(not shown)");
 		goto done;
 	}
 

@@ -85,10 +85,14 @@ static int from_metadata(struct api_client *api, const struct cred_spec *spec,
 			fault_set(f, FAULT_CREDENTIALS,
 				  "the ECS metadata service at %.100s refused a session token (HTTP %ld) and ALIBABA_CLOUD_IMDSV1_DISABLED=true",
 				  ro->metadata_url, resp.status);
-		else
+		else {
+			char why[FAULT_TEXT_SIZE];
+
+			snprintf(why, sizeof(why), "%s", f->text);
 			fault_set(f, FAULT_CREDENTIALS,
 				  "no session token from the ECS metadata service at %.100s (%.200s) and ALIBABA_CLOUD_IMDSV1_DISABLED=true",
-				  ro->metadata_url, f->text);
+				  ro->metadata_url, why);
+		}
 		goto done;
 	} else {
 		api_trace(api, 2, "  no IMDSv2 session token: trying IMDSv1");

@@ -327,3 +327,16 @@ void format_duration(long long seconds, char *out, size_t size)
 	else
 		snprintf(out, size, "%lldd%lldh", seconds / 86400, seconds % 86400 / 3600);
 }
+
+bool is_plain_word(const char *s, size_t n)
+{
+	if (s == NULL || n == 0 || n > 40)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return false;
+	}
+	return true;
+}

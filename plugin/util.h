@@ -71,6 +71,12 @@ int parse_http_date(const char *s, long long *when);
 /* "2h03m", "45s", "3d4h": a short human form of a number of seconds. */
 void format_duration(long long seconds, char *out, size_t size);
 
+/* True when s[0..n) is a short plain word ([A-Za-z0-9_.-], 1 to 40
+ * characters): safe to quote in a message. A value that is not might be a
+ * secret typed into the wrong field, so messages name it only when this
+ * holds. */
+bool is_plain_word(const char *s, size_t n);
+
 /* Case-insensitive ASCII comparison, independent of the locale. */
 int ascii_casecmp(const char *a, const char *b);
 

@@ -129,7 +129,10 @@ with Simulator() as sim:
             sim.clear_log()
             r = run(sim, h, ["--profile", "ecs"] + md_args, sig=sig)
             expect_ok("CLI file, --profile ecs (EcsRamRole)" + tag, r, r"ECS RAM role '%s' from .*IMDSv2" % sim.ecs_role)
-            t.ok(len(imds_requests(sim)) >= 2, "EcsRamRole: token PUT and credentials GET" + tag)
+            imds = imds_requests(sim)
+            t.ok(len(imds) >= 2 and imds[0].get("method") == "PUT" and imds[0].get("ttl_sent")
+                 and all(q.get("token_sent") for q in imds[1:]),
+                 "EcsRamRole: a token PUT with its TTL, then GETs that carry the token" + tag, imds)
             sim.clear_log()
             r = run(sim, h, ["--profile", "arn"] + sts_args, sig=sig)
             expect_ok("CLI file, --profile arn (RamRoleArn)" + tag, r, r"role %s assumed" % sim.ram_role_arn)
@@ -170,9 +173,10 @@ with Simulator() as sim:
             r = run(sim, h, ["--ram-role", sim.ecs_role] + md_args, sig=sig)
             expect_ok("--ram-role" + tag, r, r"ECS RAM role '%s'" % sim.ecs_role)
 
-    # Order between the sources: the first that has credentials wins.
-    wrong = cli_config("default", ak_profile("default", sim, secret="wrong-secret"),
-                       ak_profile("good", sim))
+    # Order between the sources: the first that has credentials wins. Each
+    # pair has one good and one bad source, and -vv must name the good one.
+    good_cli = cli_config("default", ak_profile("default", sim))
+    bad_cli = cli_config("default", ak_profile("default", sim, secret="wrong-secret"))
     good_ini = "[default]\ntype = access_key\naccess_key_id = %s\naccess_key_secret = %s\n" % (
         sim.access_key_id, sim.access_key_secret)
     bad_ini = "[default]\ntype = access_key\naccess_key_id = %s\naccess_key_secret = wrong\n" % sim.access_key_id
@@ -180,22 +184,65 @@ with Simulator() as sim:
               "ALIBABA_CLOUD_ACCESS_KEY_SECRET": sim.access_key_secret}
     env_bad = {"ALIBABA_CLOUD_ACCESS_KEY_ID": sim.access_key_id,
                "ALIBABA_CLOUD_ACCESS_KEY_SECRET": "wrong-secret"}
-    with Home(cli=wrong, ini=bad_ini) as h:
-        r = run(sim, h, env=env_ok)
-        t.is_(r.code, 0, "order: the environment comes before the CLI file")
-        r = run(sim, h, ["--profile", "good"], env=env_bad)
-        t.is_(r.code, 0, "order: --profile comes before the environment")
-        r = run(sim, h)
-        expect_unknown("order: the CLI file comes before the INI file", r, "SignatureDoesNotMatch")
-        r = run(sim, h, env={"ALIBABA_CLOUD_CLI_PROFILE_DISABLED": "true"})
-        expect_unknown("ALIBABA_CLOUD_CLI_PROFILE_DISABLED skips to the INI file", r, "SignatureDoesNotMatch")
+    with Home(cli=bad_cli, ini=bad_ini) as h:
+        expect_ok("order: the environment comes before the CLI file", run(sim, h, env=env_ok),
+                  r"environment")
+    with Home(cli=cli_config("default", ak_profile("default", sim, secret="wrong"), ak_profile("good", sim))) as h:
+        expect_ok("order: --profile comes before the environment", run(sim, h, ["--profile", "good"], env=env_bad),
+                  r"profile 'good'")
+    with Home(cli=good_cli, ini=bad_ini) as h:
+        expect_ok("order: the CLI file comes before the INI file", run(sim, h), r"profile 'default' \(mode AK\) in .*config\.json")
+    with Home(cli=bad_cli, ini=good_ini) as h:
+        for var in ("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "ALIBABA_CLOUD_IGNORE_PROFILE"):
+            expect_ok(var + " skips the CLI file", run(sim, h, env={var: "true"}), r".*\.alibabacloud/credentials")
+    with Home(cli=cli_config("default", ak_profile("default", sim), ak_profile("other", sim, secret="x")),
+              ini=good_ini.replace("[default]", "[other]")) as h:
+        expect_ok("ALIBABACLOUD_PROFILE (the CLI's first name) picks the profile",
+                  run(sim, h, env={"ALIBABACLOUD_PROFILE": "other", "ALIBABA_CLOUD_CLI_PROFILE_DISABLED": "true"}),
+                  r".*\[other\]|.*other")
     named_ini = good_ini.replace("[default]", "[onlyini]")
     with Home(cli=cli_config("other", ak_profile("other", sim)), ini=named_ini) as h:
         r = run(sim, h, env={"ALIBABA_CLOUD_PROFILE": "onlyini"})
-        t.is_(r.code, 0, "order: ALIBABA_CLOUD_PROFILE missing from the CLI file falls through to the INI file")
+        expect_ok("order: ALIBABA_CLOUD_PROFILE missing from the CLI file falls through to the INI file", r,
+                  r".*credentials")
+        expect_unknown("ALIBABA_CLOUD_PROFILE in neither file is named",
+                       run(sim, h, env={"ALIBABA_CLOUD_PROFILE": "typo"}), "'typo', which is in neither")
     with Home(cli=cli_config("nosuch", ak_profile("other", sim)), ini=good_ini) as h:
         expect_unknown("a dangling \"current\" in config.json is named, as the CLI does", run(sim, h),
                        "no profile of that name")
+    # The region of the CLI profile in use applies to keys from elsewhere too.
+    with Home(cli=cli_config("default", ak_profile("default", sim, secret="x"))) as h:
+        r = run(sim, h, env=env_ok, region=False)
+        t.is_(r.code, 0, "keys from the environment, region from the current CLI profile")
+        t.like(r.stdout, r"region cn-hangzhou \(from the credentials profile\)", "and -vv says so")
+    # A stray generic ACCESS_KEY_ID (another tool's) does not stop the chain.
+    with Home(cli=good_cli) as h:
+        expect_ok("a lone generic ACCESS_KEY_ID is passed over", run(sim, h, env={"ACCESS_KEY_ID": "someone-else"}),
+                  r"profile 'default'")
+        expect_unknown("a lone ALIBABA_CLOUD_ACCESS_KEY_ID is an error",
+                       run(sim, h, env={"ALIBABA_CLOUD_ACCESS_KEY_ID": "x"}), "no secret")
+    # The metadata service is not used when disabled.
+    with Home() as h:
+        expect_unknown("ALIBABA_CLOUD_ECS_METADATA_DISABLED", run(
+            sim, h, md_args, env={"ALIBABA_CLOUD_ECS_METADATA": sim.ecs_role,
+                                  "ALIBABA_CLOUD_ECS_METADATA_DISABLED": "true"}), "no credentials")
+        # An empty role_name: the role attached to the instance is asked for.
+        with open(os.path.join(h.path, "ini"), "w") as f:
+            f.write("[default]\ntype = ecs_ram_role\nrole_name =\n")
+        os.chmod(os.path.join(h.path, "ini"), 0o600)
+        expect_ok("an empty role_name asks the metadata service for the role",
+                  run(sim, h, md_args, env={"ALIBABA_CLOUD_CREDENTIALS_FILE": os.path.join(h.path, "ini")}),
+                  r"ECS RAM role '%s'" % sim.ecs_role)
+        expect_unknown("a role whose keys the API finds expired",
+                       run(sim, h, ["--ram-role", sim.expired_ecs_role] + md_args), "InvalidSecurityToken.Expired")
+        # An sts_region names the regional STS endpoint (unreachable here: the message shows it).
+        sr = cli_config("sr", {"name": "sr", "mode": "RamRoleArn", "access_key_id": sim.access_key_id,
+                               "access_key_secret": sim.access_key_secret,
+                               "ram_role_arn": sim.ram_role_arn, "sts_region": "cn-shanghai"})
+    with Home(cli=sr) as h:
+        r = run(sim, h, ["-t", "5"])
+        expect_unknown("sts_region picks https://sts.cn-shanghai.aliyuncs.com", r,
+                       "at https://sts.cn-shanghai.aliyuncs.com failed")
     with Home() as h:
         sim.clear_log()
         r = run(sim, h, md_args)
@@ -248,15 +295,27 @@ with Simulator() as sim:
         expect_unknown("an expired STS token", r, "InvalidSecurityToken.Expired")
         t.ok(etoken not in r.stdout and esecret not in r.stdout, "expired token: not echoed")
 
-    # No secret at -vvv, whatever the source.
+    # No secret at -vvv, whatever the source and however it ends.
     leaks = []
+    runs = 0
     with Home(cli=cfg, ini=ini) as h:
-        for args in (["--profile", "sts"], ["--profile", "arn"] + sts_args, ["--profile", "ecs"] + md_args):
+        failing = cli_config("d", {"name": "d", "mode": "RamRoleArn", "access_key_id": sim.access_key_id,
+                                   "access_key_secret": sim.access_key_secret,
+                                   "ram_role_arn": sim.ram_role_arn_denied})
+        for args in (["--profile", "sts"], ["--profile", "arn"] + sts_args, ["--profile", "ecs"] + md_args,
+                     ["--ram-role", sim.broken_ecs_role] + md_args, ["--ram-role", sim.expired_ecs_role] + md_args,
+                     ["--profile", "arn", "--sts-endpoint", "https://127.0.0.1:1", "-t", "3"]):
             r = run(sim, h, args, v="-vvv")
+            runs += 1
             for secret in (sim.access_key_secret, sim.sts_access_key_secret, sim.sts_token):
                 if secret in r.stdout or secret in r.stderr:
                     leaks.append(args[1])
-    t.is_(leaks, [], "-vvv shows no secret for StsToken, RamRoleArn or EcsRamRole profiles")
+    with Home(cli=failing) as h:
+        r = run(sim, h, sts_args, v="-vvv")
+        runs += 1
+        if sim.access_key_secret in r.stdout or sim.access_key_secret in r.stderr:
+            leaks.append("denied")
+    t.is_(leaks, [], "-vvv shows no secret for any source, in %d runs that succeed or fail" % runs)
 
 class ConnectProxy:
     """A minimal HTTP CONNECT proxy on loopback that counts the tunnels it
@@ -345,6 +404,18 @@ with Simulator() as sim:
         t.is_(r.code, 0, "http_proxy set: the RAM role still works")
         t.is_(len(proxy.tunnels) - before, 1, "http_proxy set: only the API went through the proxy, not the metadata service")
     proxy.close()
+
+with Simulator(imds_v1_only=True) as sim:
+    with Home() as h:
+        sim.clear_log()
+        r = run(sim, h, ["--ram-role", sim.ecs_role, "--metadata-url", sim.metadata_url])
+        expect_ok("a metadata service without IMDSv2: falls back to IMDSv1", r, r"ECS RAM role .*IMDSv1")
+        imds = imds_requests(sim)
+        t.ok(imds and imds[0].get("method") == "PUT" and not any(q.get("token_sent") for q in imds[1:]),
+             "IMDSv1 fallback: tried the token first, then asked without one", imds)
+        expect_unknown("... unless ALIBABA_CLOUD_IMDSV1_DISABLED=true", run(
+            sim, h, ["--ram-role", sim.ecs_role, "--metadata-url", sim.metadata_url],
+            env={"ALIBABA_CLOUD_IMDSV1_DISABLED": "true"}), "refused a session token (HTTP 404)")
 
 with Simulator(imds_v2_only=True) as sim:
     with Home() as h:

@@ -3,6 +3,7 @@
 within the -t deadline, with one line that names the cause, nothing on
 stderr, and no secret anywhere in what the plugin prints."""
 import os
+import re
 import socket
 import sys
 
@@ -108,7 +109,7 @@ with Simulator() as sim:
             for secret in (sim.sts_access_key_secret, sim.sts_token):
                 if secret in r.stdout or secret in r.stderr:
                     leaks.append((invoke_id, v))
-            if "Signature=" in r.stdout and "Signature=REDACTED" not in r.stdout:
+            if re.search(r"Signature=(?!REDACTED)", r.stdout):
                 leaks.append((invoke_id, v, "signature"))
     t.is_(leaks, [], "no secret, token or signature in any output at -v, -vv, -vvv")
     r = run_plugin(["-i", "t-hz0partial", "-vvv", "--signature-version", "1"] + base, env=sts)

@@ -198,7 +198,8 @@ class Simulator:
 
     Simulator(tls=True, clock_offset=0, relax_replay=False,
               clock_at=None, scenarios=None, extra_scenarios=None,
-              log_bodies=False, metadata=True, imds_v2_only=False)
+              log_bodies=False, metadata=True, imds_v2_only=False,
+              imds_v1_only=False)
 
     clock_at: an ISO-8601 UTC time the simulator's clock should show now
       (sets clock_offset). scenarios: another scenario directory.
@@ -206,12 +207,14 @@ class Simulator:
       committed ones (written to a private copy of the directory).
     metadata: also start the ECS metadata service (metadata_url);
       imds_v2_only: it refuses requests without a token.
+      imds_v1_only: it has no token path (404), as before IMDSv2.
     The STS endpoint (AssumeRole) is the API listener itself: sts_url = url.
     """
 
     def __init__(self, tls=True, clock_offset=0, relax_replay=False,
                  clock_at=None, scenarios=None, extra_scenarios=None,
-                 log_bodies=False, metadata=True, imds_v2_only=False):
+                 log_bodies=False, metadata=True, imds_v2_only=False,
+                 imds_v1_only=False):
         self.tls = tls
         self.clock_offset = float(clock_offset)
         if clock_at is not None:
@@ -222,6 +225,7 @@ class Simulator:
         self.log_bodies = log_bodies
         self.metadata = metadata
         self.imds_v2_only = imds_v2_only
+        self.imds_v1_only = imds_v1_only
         self.proc = None
         self.dir = None
         self.metadata_url = None
@@ -285,6 +289,8 @@ class Simulator:
             cmd += ["--metadata-port", "0"]
             if self.imds_v2_only:
                 cmd.append("--imds-v2-only")
+            if self.imds_v1_only:
+                cmd.append("--imds-v1-only")
         self.cacert = None
         if self.tls:
             certs = test_certs()

@@ -740,6 +740,7 @@ class SimState:
         self.clock_offset = float(args.clock_offset)
         self.clock_file = getattr(args, "clock_file", None)
         self.imds_v2_only = bool(getattr(args, "imds_v2_only", False))
+        self.imds_v1_only = bool(getattr(args, "imds_v1_only", False))
         # Temporary keys issued by AssumeRole and the metadata service:
         # id -> {"secret", "security_token", "expires" (simulator clock),
         # "expired" (refused from the start)}.
@@ -1774,6 +1775,10 @@ class ImdsHandler(BodyReader, BaseHTTPRequestHandler):
         if h.get("X-Forwarded-For") is not None:
             return 403, "forwarded", "403 - Forbidden", "text/plain"
         if path == IMDS_TOKEN_PATH:
+            if st.imds_v1_only:
+                # An older service (or a proxy in front) without IMDSv2:
+                # the token path does not exist.
+                return 404, "no-v2", "404 - Not Found", "text/plain"
             if self.command != "PUT":
                 # assumption: 405 for another method on the token path.
                 return 405, "method", "405 - Method Not Allowed", \
@@ -1879,6 +1884,9 @@ def main(argv=None):
     ap.add_argument("--imds-v2-only", action="store_true",
                     help="metadata service in security hardening mode: "
                          "requests without a token are refused")
+    ap.add_argument("--imds-v1-only", action="store_true",
+                    help="metadata service without IMDSv2: the token path "
+                         "answers 404, so clients must fall back to IMDSv1")
     ap.add_argument("--relax-replay", action="store_true",
                     help="skip nonce and timestamp-window checks "
                          "(benchmark baseline only)")
