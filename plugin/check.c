@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Paging guard: 10,000 records of history at 50 a page, with room to spare.
  * A server that keeps handing out tokens beyond this is not to be trusted. */
@@ -286,6 +287,49 @@ done:
 	else
 		check_result_free(&r);
 	return rc;
+}
+
+int check_poll(struct api_client *api, const struct options *opts, struct check_result *out,
+	       struct fault *f)
+{
+	double first = http_now();
+	unsigned polls = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (;;) {
+		struct check_result r;
+		double started = http_now(), took, next;
+
+		if (check_run(api, opts, &r, f) != 0) {
+			check_result_free(out);
+			return -1;
+		}
+		check_result_free(out);
+		*out = r;
+		out->polls = ++polls;
+		out->waited_s = started - first;
+		if (!opts->wait || r.aggregate == AGG_NOT_FOUND || r.counts[RUN_RUNNING] == 0)
+			return 0;
+		/* Another poll only if it can start after the interval and still
+		 * end, taking as long as this one did, before the deadline. */
+		took = http_now() - started;
+		next = http_now() + (double)opts->interval_s;
+		if (next + 1.5 * took + 0.2 > api->deadline) {
+			out->still_running = true;
+			out->waited_s = http_now() - first;
+			return 0;
+		}
+		api_trace(api, 2, "  poll %u: %lu running, next in %ld s", polls, r.counts[RUN_RUNNING],
+			  opts->interval_s);
+		while (http_now() < next) {
+			struct timespec ts;
+			double left = next - http_now();
+
+			ts.tv_sec = (time_t)left;
+			ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+			nanosleep(&ts, NULL);
+		}
+	}
 }
 
 void check_result_free(struct check_result *r)

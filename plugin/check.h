@@ -26,11 +26,21 @@ struct check_result {
 	unsigned pages;           /* DescribeInvocationResults pages read */
 	unsigned long hung;       /* instances with a run over --max-runtime */
 	unsigned long stale;      /* instances whose last run is over --max-age */
+	unsigned polls;           /* --wait: reads of the invocation */
+	bool still_running;       /* --wait: the deadline came while some ran */
+	double waited_s;          /* --wait: seconds from the first poll to the last */
 };
 
 int check_run(struct api_client *api, const struct options *opts, struct check_result *out,
 	      struct fault *f);
 void check_result_free(struct check_result *r);
+
+/* check_run() once, or with --wait until no instance is running: a poll
+ * every --interval seconds, each a fresh signed request, the last one
+ * started early enough to end inside the deadline. Still running then is
+ * reported as such (still_running), never as a verdict it is not. */
+int check_poll(struct api_client *api, const struct options *opts, struct check_result *out,
+	       struct fault *f);
 
 /* Judge already-read records (sorts them by instance id): normalise each,
  * count, aggregate. Pure; exposed for tests. */

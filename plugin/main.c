@@ -179,7 +179,7 @@ int main(int argc, char **argv)
 	/* The long-lived secret is not needed once the keys are in hand. */
 	cred_spec_free(&spec);
 
-	if (check_run(&api, &opts, &result, &f) != 0)
+	if (check_poll(&api, &opts, &result, &f) != 0)
 		goto fault;
 
 	state = check_state(&result, &opts, &breached);

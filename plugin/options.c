@@ -24,6 +24,8 @@ enum {
 	OPT_OUTPUT_FORMAT,
 	OPT_MAX_RUNTIME,
 	OPT_MAX_AGE,
+	OPT_WAIT,
+	OPT_INTERVAL,
 	OPT_WARNING_FIRST,                               /* + enum metric */
 	OPT_CRITICAL_FIRST = OPT_WARNING_FIRST + METRIC_COUNT /* + enum metric */
 };
@@ -37,6 +39,8 @@ static const struct option long_options[] = {
 	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
 	{ "max-runtime", required_argument, NULL, OPT_MAX_RUNTIME },
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
+	{ "wait", no_argument, NULL, OPT_WAIT },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "ram-role", required_argument, NULL, OPT_RAM_ROLE },
 	{ "metadata-url", required_argument, NULL, OPT_METADATA_URL },
@@ -211,6 +215,7 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 	memset(opts, 0, sizeof(*opts));
 	opts->timeout_s = DEFAULT_TIMEOUT_S;
 	opts->signature_version = DEFAULT_SIGNATURE_VERSION;
+	opts->interval_s = DEFAULT_INTERVAL_S;
 	exit_codes_parse("0", &opts->ok_codes);
 	state_map_default(&opts->map);
 
@@ -249,6 +254,18 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 			break;
 		case OPT_VPC:
 			opts->vpc = true;
+			break;
+		case OPT_WAIT:
+			opts->wait = true;
+			break;
+		case OPT_INTERVAL:
+			if (parse_long_long(optarg, 1, MAX_TIMEOUT_S, &n) != 0) {
+				fault_set(f, FAULT_USAGE,
+					  "--interval must be whole seconds from 1 to %d (got '%.40s')",
+					  MAX_TIMEOUT_S, optarg);
+				return OPTIONS_ERROR;
+			}
+			opts->interval_s = (long)n;
 			break;
 		case OPT_MAX_RUNTIME:
 		case OPT_MAX_AGE:
@@ -338,7 +355,8 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 
 			if (optopt == 0)
 				fault_set(f, FAULT_USAGE, "unknown option '%.60s'", arg);
-			else if ((optopt >= OPT_CACERT && optopt != OPT_VPC) || strchr("iret", optopt))
+			else if ((optopt >= OPT_CACERT && optopt != OPT_VPC && optopt != OPT_WAIT) ||
+				 strchr("iret", optopt))
 				fault_set(f, FAULT_USAGE, "option '%.60s' needs a value", arg);
 			else if (strncmp(arg, "--", 2) == 0)
 				fault_set(f, FAULT_USAGE, "option '%.60s' takes no value", arg);
@@ -541,6 +559,12 @@ int options_help(struct strbuf *out)
 		"    Change the state of an aggregate; repeatable. Aggregates: Finished (ok),\n"
 		"    Running (warning), Stopped (warning), PartialFailed (critical), Failed\n"
 		"    (critical), NotFound (unknown). States: ok, warning, critical, unknown.\n"
+		" --wait\n"
+		"    Poll until no instance is running, or the -t deadline comes, then\n"
+		"    judge: still running at the deadline is Running, never OK. For cron:\n"
+		"    check_ecs_invocation -i t-... --wait -t 900 || alert\n"
+		" --interval=SECONDS\n"
+		"    Between polls with --wait (default 10).\n"
 		" --max-runtime=DURATION\n"
 		"    CRITICAL when a run has been in progress longer (a hung command),\n"
 		"    from its start, or from the invocation's creation while Pending.\n"

@@ -18,6 +18,7 @@
 #include "util.h"
 
 #define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_INTERVAL_S 10
 #define MAX_TIMEOUT_S 3600
 #define MAX_VERBOSITY 3
 /* Signature V3 by default, as the official SDKs send: see README. */
@@ -40,6 +41,8 @@ struct options {
 	bool json;                 /* --output-format=json */
 	long long max_runtime_s;   /* --max-runtime, 0 = none */
 	long long max_age_s;       /* --max-age, 0 = none */
+	bool wait;                 /* --wait: poll until nothing runs */
+	long interval_s;           /* --interval between polls */
 	long timeout_s;
 	int verbosity;
 	struct exit_codes ok_codes;

@@ -101,6 +101,8 @@ void output_summary(struct strbuf *out, const struct check_result *r, const stru
 	}
 	if (r->periodic)
 		strbuf_puts(out, " (periodic)");
+	if (r->still_running)
+		strbuf_printf(out, "; still running after %.0f s of --wait", r->waited_s);
 	if (r->hung > 0 || r->stale > 0) {
 		char limit[32];
 
@@ -244,8 +246,11 @@ static void verbose_tail(struct strbuf *tail, const struct check_result *r,
 		text_sanitize(tail, info->credentials_source ? info->credentials_source : "?",
 			      info->credentials_source ? strlen(info->credentials_source) : 1, 200);
 		strbuf_putc(tail, '\n');
-		strbuf_printf(tail, "%u requests (%u retries), %u result pages%s\n", info->requests,
+		strbuf_printf(tail, "%u requests (%u retries), %u result pages%s", info->requests,
 			      info->retries, r->pages, r->history_read ? ", history read" : "");
+		if (r->polls > 1)
+			strbuf_printf(tail, ", %u polls over %.0f s", r->polls, r->waited_s);
+		strbuf_putc(tail, '\n');
 	}
 }
 

@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""--wait and --interval, the cron use: poll until no instance is running or
+the -t deadline comes, each poll a fresh signed request over the same
+connection; a deadline reached while running reports Running, never OK."""
+import json
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from ecstest import TAP, Simulator, plugin_env, run_plugin  # noqa: E402
+
+t = TAP()
+
+
+def scenario(status, exit_code=None):
+    inst = {"InstanceId": "i-later", "InvocationStatus": status, "StartTime": "2026-11-28T10:00:01Z"}
+    if exit_code is not None:
+        inst["ExitCode"] = exit_code
+        inst["FinishTime"] = "2026-11-28T10:00:09Z"
+    return {"description": "made by test_wait.t", "class": "normal",
+            "invocation": {"InvokeId": "t-hz0later", "CommandName": "sim-check",
+                           "CreationTime": "2026-11-28T10:00:00Z",
+                           "InvocationStatus": "Running" if exit_code is None else "Success"},
+            "instances": [inst], "expect": {"aggregate": None, "state": None}}
+
+
+with Simulator(extra_scenarios={"t-hz0later": scenario("Running")}) as sim:
+    env = plugin_env(sim)
+    base = ["-e", sim.url, "--cacert", sim.cacert]
+    path = os.path.join(sim.scenario_dir, "t-hz0later.json")
+
+    # It finishes while the plugin waits: the simulator reloads the changed file.
+    def finish_later():
+        time.sleep(2.5)
+        with open(path + ".tmp", "w") as f:
+            json.dump(scenario("Success", 0), f)
+        os.replace(path + ".tmp", path)
+
+    sim.clear_log()
+    threading.Thread(target=finish_later, daemon=True).start()
+    r = run_plugin(["-i", "t-hz0later", "--wait", "--interval", "1", "-t", "20", "-vv"] + base, env=env)
+    t.is_(r.code, 0, "--wait: OK once the run finished")
+    t.like(r.stdout, r"^ECS INVOCATION OK - t-hz0later Finished: 1 of 1 instances finished \|",
+           "--wait: judged on the last poll")
+    reqs = sim.requests()
+    polls = [q for q in reqs if q.get("action") == "DescribeInvocations"]
+    t.ok(3 <= len(polls) <= 6, "--wait: polled every second until it finished (%d polls)" % len(polls))
+    t.is_(len({q.get("nonce") for q in reqs}), len(reqs), "--wait: every poll signed anew (fresh nonces)")
+    t.is_(sim.connections(), 1, "--wait: one connection for all the polls")
+    t.like(r.stdout, r"\d+ polls over \d+ s", "-vv says how many polls")
+    t.is_(r.stderr, "", "--wait: nothing on stderr")
+
+    # It never finishes: the deadline is kept, and the answer is Running.
+    sim.clear_log()
+    r = run_plugin(["-i", "t-hz0running", "--wait", "--interval", "1", "-t", "4"] + base, env=env)
+    t.is_(r.code, 1, "--wait, still running at the deadline: WARNING (Running), not OK")
+    t.like(r.stdout, r"^ECS INVOCATION WARNING - t-hz0running Running: 2 of 3 instances running; "
+                     r"still running after [234] s of --wait \|", "line 1 says it is still running")
+    t.ok(r.elapsed <= 4 + 1.0, "--wait: the -t deadline is kept (%.2f s)" % r.elapsed)
+    t.ok(len([q for q in sim.requests() if q.get("action") == "DescribeInvocations"]) >= 3,
+         "--wait: it did poll meanwhile")
+
+    # A finished invocation is not polled twice; without --wait there is one read.
+    sim.clear_log()
+    r = run_plugin(["-i", "t-hz0finished", "--wait", "--interval", "1"] + base, env=env)
+    t.is_((r.code, len([q for q in sim.requests() if q.get("action") == "DescribeInvocations"])), (0, 1),
+          "--wait on a finished invocation: one read, OK")
+    sim.clear_log()
+    r = run_plugin(["-i", "t-hz0running"] + base, env=env)
+    t.is_((r.code, len([q for q in sim.requests() if q.get("action") == "DescribeInvocations"])), (1, 1),
+          "no --wait: one read of a running invocation")
+
+    r = run_plugin(["-i", "t-hz0running", "--interval", "0"] + base, env=env)
+    t.ok(r.code == 3 and "--interval" in r.stdout, "--interval 0 is a usage error")
+
+t.done()
