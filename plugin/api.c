@@ -401,7 +401,8 @@ done:
 }
 
 int api_results_page(struct api_client *api, const char *invoke_id, bool with_history,
-		     const char *next_token, struct record_page *out, struct fault *f)
+		     bool with_output, const char *next_token, struct record_page *out,
+		     struct fault *f)
 {
 	struct params p;
 	struct http_response resp;
@@ -419,7 +420,7 @@ int api_results_page(struct api_client *api, const char *invoke_id, bool with_hi
 	}
 	if (api_call(api, &api->ecs, "DescribeInvocationResults", &p, &resp, f) != 0)
 		goto done;
-	rc = decode_results(resp.body.data, resp.body.len, out, f);
+	rc = decode_results(resp.body.data, resp.body.len, with_output, out, f);
 done:
 	http_response_free(&resp);
 	params_free(&p);

@@ -67,7 +67,8 @@ int api_describe_invocation(struct api_client *api, const char *invoke_id, struc
 /* One page of DescribeInvocationResults for invoke_id; next_token NULL for
  * the first page; with_history asks for every run (IncludeHistory=true). */
 int api_results_page(struct api_client *api, const char *invoke_id, bool with_history,
-		     const char *next_token, struct record_page *out, struct fault *f);
+		     bool with_output, const char *next_token, struct record_page *out,
+		     struct fault *f);
 
 /* Exposed for tests: what a SignatureDoesNotMatch answer means, comparing
  * the server's string-to-sign (in its Message) with ours. */

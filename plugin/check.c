@@ -168,7 +168,8 @@ static int judge_from_history(struct api_client *api, const struct options *opts
 				  MAX_PAGES);
 			goto done;
 		}
-		if (api_results_page(api, opts->invoke_id, true, token, &page, f) != 0)
+		if (api_results_page(api, opts->invoke_id, true, opts->show_output > 0, token, &page,
+				     f) != 0)
 			goto done;
 		r->pages++;
 		for (size_t i = 0; i < page.count; i++) {
@@ -262,7 +263,8 @@ int check_run(struct api_client *api, const struct options *opts, struct check_r
 			fault_set(f, FAULT_SHAPE, "the API kept paging past %d pages", MAX_PAGES);
 			goto done;
 		}
-		if (api_results_page(api, opts->invoke_id, false, token, &page, f) != 0)
+		if (api_results_page(api, opts->invoke_id, false, opts->show_output > 0, token, &page,
+				     f) != 0)
 			goto done;
 		r.pages++;
 		more = advance_token(&token, &page, f);
@@ -279,6 +281,13 @@ int check_run(struct api_client *api, const struct options *opts, struct check_r
 	    judge_from_history(api, opts, &r, f) != 0)
 		goto done;
 	check_times(&r, opts, api_now(api));
+	/* Output is shown for failed and stopped instances only. */
+	for (size_t i = 0; i < r.count; i++) {
+		if (r.instances[i].state != RUN_FAILED && r.instances[i].state != RUN_STOPPED) {
+			free(r.instances[i].output);
+			r.instances[i].output = NULL;
+		}
+	}
 	rc = 0;
 done:
 	free(token);

@@ -199,7 +199,8 @@ done:
 	return rc;
 }
 
-static int decode_record(const json_t *obj, const char *path, struct record *rec, struct fault *f)
+static int decode_record(const json_t *obj, const char *path, bool keep_output, struct record *rec,
+			 struct fault *f)
 {
 	bool has;
 
@@ -219,7 +220,8 @@ static int decode_record(const json_t *obj, const char *path, struct record *rec
 	    get_string(obj, "FinishedTime", path, &rec->finished_time, f) != 0 ||
 	    get_integer(obj, "ExitCode", path, &rec->has_exit_code, &rec->exit_code, f) != 0 ||
 	    get_integer(obj, "Repeats", path, &has, &rec->repeats, f) != 0 ||
-	    get_integer(obj, "Dropped", path, &has, &rec->dropped, f) != 0)
+	    get_integer(obj, "Dropped", path, &has, &rec->dropped, f) != 0 ||
+	    (keep_output && get_string(obj, "Output", path, &rec->output, f) != 0))
 		goto fail;
 	if (rec->instance_id == NULL || rec->instance_id[0] == '\0') {
 		fault_set(f, FAULT_SHAPE, "the API response has a record without InstanceId (%s)",
@@ -233,7 +235,8 @@ fail:
 	return -1;
 }
 
-int decode_results(const char *body, size_t len, struct record_page *out, struct fault *f)
+int decode_results(const char *body, size_t len, bool keep_output, struct record_page *out,
+		   struct fault *f)
 {
 	struct record_page page = { 0 };
 	const json_t *invocation, *results, *list;
@@ -273,7 +276,7 @@ int decode_results(const char *body, size_t len, struct record_page *out, struct
 		char path[PATH_SIZE];
 
 		snprintf(path, sizeof(path), "Invocation.InvocationResults.InvocationResult[%zu]", i);
-		if (decode_record(json_array_get(list, i), path, &page.records[i], f) != 0)
+		if (decode_record(json_array_get(list, i), path, keep_output, &page.records[i], f) != 0)
 			goto done;
 		page.count++;
 	}
@@ -400,6 +403,7 @@ void record_free(struct record *rec)
 	free(rec->start_time);
 	free(rec->finished_time);
 	free(rec->running_start);
+	free(rec->output);
 	memset(rec, 0, sizeof(*rec));
 }
 

@@ -44,6 +44,7 @@ struct record {
 	char *finished_time;
 	long long repeats;
 	long long dropped;
+	char *output;              /* Output as sent (Base64), only when asked for */
 	/* Filled by the checker, not by decoding. */
 	enum run_state state;
 	char *running_start;   /* periodic: start of a newer run still in progress */
@@ -69,7 +70,10 @@ struct api_error {
 /* invoke_id: the id asked for; an entry with another id is a wrong answer. */
 int decode_invocations(const char *body, size_t len, const char *invoke_id, struct invocation *out,
 		       struct fault *f);
-int decode_results(const char *body, size_t len, struct record_page *out, struct fault *f);
+/* keep_output: keep each record's Output (for --show-output); otherwise it
+ * is not copied, since it can be 24 KB a record. */
+int decode_results(const char *body, size_t len, bool keep_output, struct record_page *out,
+		   struct fault *f);
 /* Returns 0 when the body is an error document with a Code, -1 otherwise
  * (then out is empty). Never fails loudly: error bodies are best effort. */
 int decode_error(const char *body, size_t len, struct api_error *out);

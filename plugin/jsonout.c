@@ -214,6 +214,33 @@ static int worst_first(const void *pa, const void *pb)
 	return a < b ? -1 : a > b;
 }
 
+/* The decoded command output (--show-output), whole: scripts may cut it
+ * themselves. null when not asked for, not kept, or not Base64. */
+static json_t *output_value(const struct record *rec)
+{
+	struct strbuf raw;
+	json_t *v;
+
+	if (rec->output == NULL)
+		return json_null();
+	strbuf_init(&raw, 64 * 1024);
+	if (base64_decode(rec->output, strlen(rec->output), &raw) != 0 || raw.failed) {
+		strbuf_free(&raw);
+		return json_null();
+	}
+	{
+		struct strbuf fixed;
+
+		strbuf_init(&fixed, 0);
+		v = text_fix_utf8(&fixed, raw.data ? raw.data : "", raw.len) == 0
+			    ? json_stringn(fixed.data ? fixed.data : "", fixed.len)
+			    : NULL;
+		strbuf_free(&fixed);
+	}
+	strbuf_free(&raw);
+	return v;
+}
+
 static json_t *instance_value(const struct record *rec)
 {
 	json_t *o = json_object();
@@ -232,6 +259,7 @@ static json_t *instance_value(const struct record *rec)
 	put(o, "error_info", api_text(rec->error_info), &bad);
 	put(o, "start_time", api_text(rec->start_time), &bad);
 	put(o, "finished_time", api_text(rec->finished_time), &bad);
+	put(o, "output", output_value(rec), &bad);
 	put(o, "hung", json_boolean(rec->hung), &bad);
 	put(o, "stale", json_boolean(rec->stale), &bad);
 	put(o, "over_s", rec->hung || rec->stale ? integer(rec->over_s) : json_null(), &bad);

@@ -25,6 +25,7 @@ enum {
 	OPT_MAX_RUNTIME,
 	OPT_MAX_AGE,
 	OPT_WAIT,
+	OPT_SHOW_OUTPUT,
 	OPT_INTERVAL,
 	OPT_WARNING_FIRST,                               /* + enum metric */
 	OPT_CRITICAL_FIRST = OPT_WARNING_FIRST + METRIC_COUNT /* + enum metric */
@@ -40,6 +41,7 @@ static const struct option long_options[] = {
 	{ "max-runtime", required_argument, NULL, OPT_MAX_RUNTIME },
 	{ "max-age", required_argument, NULL, OPT_MAX_AGE },
 	{ "wait", no_argument, NULL, OPT_WAIT },
+	{ "show-output", optional_argument, NULL, OPT_SHOW_OUTPUT },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "profile", required_argument, NULL, OPT_PROFILE },
 	{ "ram-role", required_argument, NULL, OPT_RAM_ROLE },
@@ -258,6 +260,18 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 		case OPT_WAIT:
 			opts->wait = true;
 			break;
+		case OPT_SHOW_OUTPUT:
+			if (optarg == NULL) {
+				opts->show_output = DEFAULT_SHOW_OUTPUT;
+			} else if (parse_long_long(optarg, 1, MAX_SHOW_OUTPUT, &n) == 0) {
+				opts->show_output = (long)n;
+			} else {
+				fault_set(f, FAULT_USAGE,
+					  "--show-output=BYTES takes 1 to %d (got '%.20s')",
+					  MAX_SHOW_OUTPUT, optarg);
+				return OPTIONS_ERROR;
+			}
+			break;
 		case OPT_INTERVAL:
 			if (parse_long_long(optarg, 1, MAX_TIMEOUT_S, &n) != 0) {
 				fault_set(f, FAULT_USAGE,
@@ -355,7 +369,8 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 
 			if (optopt == 0)
 				fault_set(f, FAULT_USAGE, "unknown option '%.60s'", arg);
-			else if ((optopt >= OPT_CACERT && optopt != OPT_VPC && optopt != OPT_WAIT) ||
+			else if ((optopt >= OPT_CACERT && optopt != OPT_VPC && optopt != OPT_WAIT &&
+				  optopt != OPT_SHOW_OUTPUT) ||
 				 strchr("iret", optopt))
 				fault_set(f, FAULT_USAGE, "option '%.60s' needs a value", arg);
 			else if (strncmp(arg, "--", 2) == 0)
@@ -559,6 +574,9 @@ int options_help(struct strbuf *out)
 		"    Change the state of an aggregate; repeatable. Aggregates: Finished (ok),\n"
 		"    Running (warning), Stopped (warning), PartialFailed (critical), Failed\n"
 		"    (critical), NotFound (unknown). States: ok, warning, critical, unknown.\n"
+		" --show-output[=BYTES]\n"
+		"    Show the start (default 512 bytes) of each failed or stopped instance's\n"
+		"    command output in the long output, made safe to print.\n"
 		" --wait\n"
 		"    Poll until no instance is running, or the -t deadline comes, then\n"
 		"    judge: still running at the deadline is Running, never OK. For cron:\n"

@@ -19,6 +19,8 @@
 
 #define DEFAULT_TIMEOUT_S 30
 #define DEFAULT_INTERVAL_S 10
+#define DEFAULT_SHOW_OUTPUT 512
+#define MAX_SHOW_OUTPUT 24576 /* the API keeps at most 24 KB of output */
 #define MAX_TIMEOUT_S 3600
 #define MAX_VERBOSITY 3
 /* Signature V3 by default, as the official SDKs send: see README. */
@@ -41,6 +43,7 @@ struct options {
 	bool json;                 /* --output-format=json */
 	long long max_runtime_s;   /* --max-runtime, 0 = none */
 	long long max_age_s;       /* --max-age, 0 = none */
+	long show_output;          /* --show-output bytes per instance, 0 = off */
 	bool wait;                 /* --wait: poll until nothing runs */
 	long interval_s;           /* --interval between polls */
 	long timeout_s;

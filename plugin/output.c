@@ -147,6 +147,27 @@ static bool listed_anyway(const struct record *rec)
 	return rec->hung || rec->stale;
 }
 
+/* "  output: ..." under an instance: the first --show-output bytes of its
+ * command output, Base64-decoded, on one safe line. */
+static void output_lines(struct strbuf *line, const struct record *rec,
+			 const struct options *opts)
+{
+	struct strbuf raw;
+
+	strbuf_init(&raw, 64 * 1024);
+	strbuf_puts(line, "  output: ");
+	if (base64_decode(rec->output, strlen(rec->output), &raw) != 0)
+		strbuf_puts(line, "(not Base64: not shown)");
+	else if (raw.len == 0)
+		strbuf_puts(line, "(none)");
+	else
+		text_sanitize(line, raw.data, raw.len, (size_t)opts->show_output);
+	if (rec->dropped > 0)
+		strbuf_printf(line, " [%lld more bytes dropped by the API]", rec->dropped);
+	strbuf_putc(line, '\n');
+	strbuf_free(&raw);
+}
+
 /* One instance: "i-bp1aaa Failed exit=1 ExitCodeNonzero: the command ..." */
 static void instance_line(struct strbuf *line, const struct record *rec,
 			  const struct options *opts)
@@ -189,6 +210,8 @@ static void instance_line(struct strbuf *line, const struct record *rec,
 		}
 	}
 	strbuf_putc(line, '\n');
+	if (opts->show_output > 0 && rec->output != NULL)
+		output_lines(line, rec, opts);
 }
 
 /* The API's overall status as our aggregate, to notice disagreement. */

@@ -340,3 +340,45 @@ bool is_plain_word(const char *s, size_t n)
 	}
 	return true;
 }
+
+static int base64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int base64_decode(const char *in, size_t len, struct strbuf *out)
+{
+	unsigned long acc = 0;
+	int bits = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		int v;
+
+		if (c == '\r' || c == '\n')
+			continue;
+		if (c == '=')
+			break;
+		v = base64_value(c);
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned long)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (strbuf_putc(out, (char)((acc >> bits) & 0xFF)) != 0)
+				return -1;
+		}
+	}
+	return 0;
+}

@@ -77,6 +77,11 @@ void format_duration(long long seconds, char *out, size_t size);
  * holds. */
 bool is_plain_word(const char *s, size_t n);
 
+/* Decode standard Base64 (RFC 4648, padding optional, line breaks
+ * ignored), appending the bytes to out. Returns 0, or -1 on a character
+ * outside the alphabet or when out fails. */
+int base64_decode(const char *in, size_t len, struct strbuf *out);
+
 /* Case-insensitive ASCII comparison, independent of the locale. */
 int ascii_casecmp(const char *a, const char *b);
 

@@ -87,7 +87,7 @@ static void test_results(void)
 		"{\"InstanceId\":\"i-2\",\"InvocationStatus\":\"Running\"}]}}}";
 
 	fault_clear(&f);
-	is_int(decode_results(body, LEN(body), &page, &f), 0, "results decode");
+	is_int(decode_results(body, LEN(body), false, &page, &f), 0, "results decode");
 	is_int(page.count, 2, "two records");
 	is_str(page.next_token, "tok2", "NextToken");
 	is_str(page.records[0].instance_id, "i-1", "InstanceId");
@@ -99,30 +99,39 @@ static void test_results(void)
 	record_page_free(&page);
 
 	body = "{\"Invocation\":{\"InvocationResults\":{\"InvocationResult\":["
+	       "{\"InstanceId\":\"i-1\",\"Output\":\"aGk=\",\"Dropped\":7}]}}}";
+	is_int(decode_results(body, LEN(body), false, &page, &f), 0, "Output not kept by default");
+	ok(page.records[0].output == NULL && page.records[0].dropped == 7, "... but Dropped is");
+	record_page_free(&page);
+	is_int(decode_results(body, LEN(body), true, &page, &f), 0, "Output kept when asked");
+	is_str(page.records[0].output, "aGk=", "... as sent");
+	record_page_free(&page);
+
+	body = "{\"Invocation\":{\"InvocationResults\":{\"InvocationResult\":["
 	       "{\"InstanceId\":\"i-1\",\"ExitCode\":\"1\"}]}}}";
-	is_int(decode_results(body, LEN(body), &page, &f), -1, "ExitCode as a string refused");
+	is_int(decode_results(body, LEN(body), false, &page, &f), -1, "ExitCode as a string refused");
 	ok(strstr(f.text, "InvocationResult[0].ExitCode is a string, not an integer") != NULL,
 	   "names the field: %s", f.text);
 
 	body = "{\"Invocation\":{\"InvocationResults\":{\"InvocationResult\":["
 	       "{\"InstanceId\":\"i-1\",\"ExitCode\":1.5}]}}}";
-	is_int(decode_results(body, LEN(body), &page, &f), -1, "fractional ExitCode refused");
+	is_int(decode_results(body, LEN(body), false, &page, &f), -1, "fractional ExitCode refused");
 
 	body = "{\"Invocation\":{\"InvocationResults\":{\"InvocationResult\":["
 	       "{\"InstanceId\":\"i-1\"},{\"InstanceId\":7}]}}}";
-	is_int(decode_results(body, LEN(body), &page, &f), -1, "numeric InstanceId refused");
+	is_int(decode_results(body, LEN(body), false, &page, &f), -1, "numeric InstanceId refused");
 	is_int(page.count, 0, "nothing left behind on failure");
 
 	body = "{\"Invocation\":{\"InvocationResults\":{\"InvocationResult\":[{\"InvocationStatus\":\"Running\"}]}}}";
-	is_int(decode_results(body, LEN(body), &page, &f), -1, "record without InstanceId refused");
+	is_int(decode_results(body, LEN(body), false, &page, &f), -1, "record without InstanceId refused");
 
 	body = "{\"Invocation\":{\"NextToken\":\"\",\"InvocationResults\":{\"InvocationResult\":[]}}}";
-	is_int(decode_results(body, LEN(body), &page, &f), 0, "empty page decodes");
+	is_int(decode_results(body, LEN(body), false, &page, &f), 0, "empty page decodes");
 	ok(page.count == 0 && page.next_token && page.next_token[0] == '\0', "empty, last page");
 	record_page_free(&page);
 
 	body = "{\"Invocations\":{}}";
-	is_int(decode_results(body, LEN(body), &page, &f), -1, "wrong action's shape refused");
+	is_int(decode_results(body, LEN(body), false, &page, &f), -1, "wrong action's shape refused");
 }
 
 static void test_errors(void)

@@ -174,7 +174,7 @@ static bool is_keys(const json_t *o, const char *want, const char *name)
 	"creation_time,api_status,counts,thresholds,breached,instances,time_s,requests"
 #define INSTANCE_KEYS                                                                    \
 	"instance_id,state,status,invocation_status,legacy_status,exit_code,error_code," \
-	"error_info,start_time,finished_time,hung,stale,over_s"
+	"error_info,start_time,finished_time,output,hung,stale,over_s"
 #define FAULT_KEYS "state,exit_code,invoke_id,error,time_s,requests"
 
 static void is_counts(const json_t *doc, long long total, long long running, long long finished,

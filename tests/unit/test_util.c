@@ -53,6 +53,26 @@ static void test_times(void)
 	is_int(parse_http_date("Tuesday, 02-Jan-24 03:04:05 GMT", &t), -1, "obsolete form refused");
 }
 
+static void test_base64(void)
+{
+	struct strbuf b;
+
+	strbuf_init(&b, 0);
+	ok(base64_decode("aGVsbG8=", 8, &b) == 0 && b.len == 5 && memcmp(b.data, "hello", 5) == 0,
+	   "hello");
+	strbuf_reset(&b);
+	ok(base64_decode("aGVsbG8", 7, &b) == 0 && b.len == 5, "padding optional");
+	strbuf_reset(&b);
+	ok(base64_decode("//79\r\nAA==", 10, &b) == 0 && b.len == 4 &&
+		   memcmp(b.data, "\xff\xfe\xfd\x00", 4) == 0,
+	   "binary bytes, line breaks ignored, NUL kept");
+	strbuf_reset(&b);
+	is_int(base64_decode("a$b=", 4, &b), -1, "a character outside the alphabet is refused");
+	strbuf_reset(&b);
+	ok(base64_decode("", 0, &b) == 0 && b.len == 0, "empty");
+	strbuf_free(&b);
+}
+
 static void test_strbuf(void)
 {
 	struct strbuf b;
@@ -75,6 +95,7 @@ int main(void)
 {
 	test_durations();
 	test_times();
+	test_base64();
 	test_strbuf();
 	return tap_done();
 }
