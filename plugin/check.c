@@ -352,6 +352,7 @@ void check_result_free(struct check_result *r)
 
 void check_times(struct check_result *r, const struct options *opts, long long now)
 {
+	r->now = now;
 	r->hung = 0;
 	r->stale = 0;
 	for (size_t i = 0; i < r->count; i++) {

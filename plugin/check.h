@@ -26,6 +26,7 @@ struct check_result {
 	unsigned pages;           /* DescribeInvocationResults pages read */
 	unsigned long hung;       /* instances with a run over --max-runtime */
 	unsigned long stale;      /* instances whose last run is over --max-age */
+	long long now;            /* when it was judged, on the API's clock */
 	unsigned polls;           /* --wait: reads of the invocation */
 	bool still_running;       /* --wait: the deadline came while some ran */
 	double waited_s;          /* --wait: seconds from the first poll to the last */

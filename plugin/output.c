@@ -70,6 +70,53 @@ done:
 	strbuf_free(&clean);
 }
 
+/* One unit is enough on the first line: "45s", "12m", "21h", "3d". */
+static void coarse_age(long long s, char *out, size_t size)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(out, size, "%llds", s);
+	else if (s < 3600)
+		snprintf(out, size, "%lldm", s / 60);
+	else if (s < 86400)
+		snprintf(out, size, "%lldh", s / 3600);
+	else
+		snprintf(out, size, "%lldd", s / 86400);
+}
+
+/* " (periodic, ran 5m-2h ago)": a periodic invocation is judged by each
+ * instance's latest completed run, so say how recent those runs are. */
+static void periodic_note(struct strbuf *out, const struct check_result *r)
+{
+	long long newest = -1, oldest = -1;
+	char a[32], b[32];
+
+	for (size_t i = 0; i < r->count; i++) {
+		const struct record *rec = &r->instances[i];
+		const char *end = rec->finished_time && *rec->finished_time ? rec->finished_time
+									      : rec->start_time;
+		long long t;
+
+		if (rec->state == RUN_RUNNING || end == NULL || parse_api_time(end, &t) != 0)
+			continue;
+		if (newest < 0 || t > newest)
+			newest = t;
+		if (oldest < 0 || t < oldest)
+			oldest = t;
+	}
+	if (newest < 0 || r->now <= 0) {
+		strbuf_puts(out, " (periodic)");
+		return;
+	}
+	coarse_age(r->now - newest, a, sizeof(a));
+	coarse_age(r->now - oldest, b, sizeof(b));
+	if (strcmp(a, b) == 0)
+		strbuf_printf(out, " (periodic, ran %s ago)", a);
+	else
+		strbuf_printf(out, " (periodic, ran %s-%s ago)", a, b);
+}
+
 void output_summary(struct strbuf *out, const struct check_result *r, const struct options *opts)
 {
 	unsigned long n = (unsigned long)r->count;
@@ -100,7 +147,7 @@ void output_summary(struct strbuf *out, const struct check_result *r, const stru
 		break;
 	}
 	if (r->periodic)
-		strbuf_puts(out, " (periodic)");
+		periodic_note(out, r);
 	if (r->still_running)
 		strbuf_printf(out, "; still running after %.0f s of --wait", r->waited_s);
 	if (r->hung > 0 || r->stale > 0) {
@@ -205,8 +252,17 @@ static void instance_line(struct strbuf *line, const struct record *rec,
 		strbuf_puts(line, " started ");
 		text_sanitize(line, rec->start_time, strlen(rec->start_time), 32);
 		if (rec->finished_time && *rec->finished_time) {
+			long long t0, t1;
+
 			strbuf_puts(line, " finished ");
 			text_sanitize(line, rec->finished_time, strlen(rec->finished_time), 32);
+			if (parse_api_time(rec->start_time, &t0) == 0 &&
+			    parse_api_time(rec->finished_time, &t1) == 0 && t1 >= t0) {
+				char took[32];
+
+				format_duration(t1 - t0, took, sizeof(took));
+				strbuf_printf(line, " (%s)", took);
+			}
 		}
 	}
 	strbuf_putc(line, '\n');
