@@ -310,6 +310,16 @@ int check_poll(struct api_client *api, const struct options *opts, struct check_
 		double started = http_now(), took, next;
 
 		if (check_run(api, opts, &r, f) != 0) {
+			/* A later poll that runs into the deadline or the network
+			 * does not undo what was seen: still running is the answer. */
+			if (polls > 0 && (f->klass == FAULT_DEADLINE || f->retryable)) {
+				api_trace(api, 2, "  poll %u failed (%s): keeping poll %u", polls + 1,
+					  f->text, polls);
+				fault_clear(f);
+				out->still_running = true;
+				out->waited_s = http_now() - first;
+				return 0;
+			}
 			check_result_free(out);
 			return -1;
 		}
@@ -323,7 +333,11 @@ int check_poll(struct api_client *api, const struct options *opts, struct check_
 		 * end, taking as long as this one did, before the deadline. */
 		took = http_now() - started;
 		next = http_now() + (double)opts->interval_s;
-		if (next + 1.5 * took + 0.2 > api->deadline) {
+		/* An interval longer than what is left: one last poll that ends
+		 * just inside the deadline. */
+		if (next + 1.5 * took + 0.2 > api->deadline)
+			next = api->deadline - 1.5 * took - 0.2;
+		if (next <= http_now() + 0.05) {
 			out->still_running = true;
 			out->waited_s = http_now() - first;
 			return 0;

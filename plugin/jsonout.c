@@ -260,6 +260,7 @@ static json_t *instance_value(const struct record *rec)
 	put(o, "start_time", api_text(rec->start_time), &bad);
 	put(o, "finished_time", api_text(rec->finished_time), &bad);
 	put(o, "output", output_value(rec), &bad);
+	put(o, "dropped", integer(rec->dropped), &bad);
 	put(o, "hung", json_boolean(rec->hung), &bad);
 	put(o, "stale", json_boolean(rec->stale), &bad);
 	put(o, "over_s", rec->hung || rec->stale ? integer(rec->over_s) : json_null(), &bad);

@@ -11,6 +11,8 @@
 #define PREFIX "ECS INVOCATION "
 /* Room kept for the "... and N more" line. */
 #define MORE_LINE_ROOM 40
+/* Beyond this many characters of summary the periodic note is left out. */
+#define SUMMARY_ROOM 40
 /* Most of the output the -vv/-vvv trace may take from the instance lines. */
 #define TRACE_ROOM 1600
 /* API free text per instance line. */
@@ -85,7 +87,7 @@ static void coarse_age(long long s, char *out, size_t size)
 		snprintf(out, size, "%lldd", s / 86400);
 }
 
-/* " (periodic, ran 5m-2h ago)": a periodic invocation is judged by each
+/* " (periodic, 5m-2h ago)": a periodic invocation is judged by each
  * instance's latest completed run, so say how recent those runs are. */
 static void periodic_note(struct strbuf *out, const struct check_result *r)
 {
@@ -112,13 +114,14 @@ static void periodic_note(struct strbuf *out, const struct check_result *r)
 	coarse_age(r->now - newest, a, sizeof(a));
 	coarse_age(r->now - oldest, b, sizeof(b));
 	if (strcmp(a, b) == 0)
-		strbuf_printf(out, " (periodic, ran %s ago)", a);
+		strbuf_printf(out, " (periodic, %s ago)", a);
 	else
-		strbuf_printf(out, " (periodic, ran %s-%s ago)", a, b);
+		strbuf_printf(out, " (periodic, %s-%s ago)", a, b);
 }
 
 void output_summary(struct strbuf *out, const struct check_result *r, const struct options *opts)
 {
+	size_t start = out->len;
 	unsigned long n = (unsigned long)r->count;
 	const unsigned long *c = r->counts;
 
@@ -141,12 +144,14 @@ void output_summary(struct strbuf *out, const struct check_result *r, const stru
 	case AGG_FAILED:
 		strbuf_printf(out, "%lu of %lu instances failed", c[RUN_FAILED], n);
 		if (c[RUN_RUNNING])
-			strbuf_printf(out, ", %lu still running", c[RUN_RUNNING]);
+			strbuf_printf(out, ", %lu running", c[RUN_RUNNING]);
 		break;
 	case AGG_COUNT:
 		break;
 	}
-	if (r->periodic)
+	/* The first line goes to pagers: the notes below the worst problem are
+	 * left out when they would make it long (-v and JSON keep them). */
+	if (r->periodic && out->len - start < SUMMARY_ROOM)
 		periodic_note(out, r);
 	if (r->still_running)
 		strbuf_printf(out, "; still running after %.0f s of --wait", r->waited_s);
@@ -243,7 +248,9 @@ static void instance_line(struct strbuf *line, const struct record *rec,
 		char age[32];
 
 		format_duration(rec->over_s, age, sizeof(age));
-		if (rec->hung)
+		if (rec->hung && rec->state != RUN_RUNNING)
+			strbuf_printf(line, "; a newer run in progress for %s (over --max-runtime)", age);
+		else if (rec->hung)
 			strbuf_printf(line, " running for %s (over --max-runtime)", age);
 		else
 			strbuf_printf(line, " last run %s ago (over --max-age)", age);

@@ -20,7 +20,7 @@ RESULT_KEYS = ["state", "exit_code", "invoke_id", "region", "aggregate", "summar
                "repeat_mode", "command_name", "creation_time", "api_status", "counts",
                "thresholds", "breached", "instances", "time_s", "requests"]
 INSTANCE_KEYS = ["instance_id", "state", "status", "invocation_status", "legacy_status",
-                 "exit_code", "error_code", "error_info", "start_time", "finished_time", "output",
+                 "exit_code", "error_code", "error_info", "start_time", "finished_time", "output", "dropped",
                  "hung", "stale", "over_s"]
 FAULT_KEYS = ["state", "exit_code", "invoke_id", "error", "time_s", "requests"]
 RANK = {"failed": 0, "stopped": 1, "running": 2, "finished": 3}
@@ -172,7 +172,7 @@ with Simulator() as sim:
     if d:
         t.is_((d["periodic"], d["repeat_mode"]), (True, "Period"), "t-hz0periodic: periodic")
         t.is_(d["instances"][0]["instance_id"], "i-per2", "t-hz0periodic: i-per2 (failed) first")
-        t.ok(re.search(r"\(periodic, ran \d+[smhd](-\d+[smhd])? ago\)$", d["summary"]),
+        t.ok(re.search(r"\(periodic, \d+[smhd](-\d+[smhd])? ago\)$", d["summary"]),
              "t-hz0periodic: summary says periodic", d["summary"])
 
     d = docs.get("t-hz0bigfail")

@@ -96,7 +96,7 @@ with Simulator(extra_scenarios=EXTRA) as sim:
 
     r, first = check("t-hz0perhung", ["--max-runtime", "4h"])
     t.is_(r.code, 2, "periodic: the newest run hanging 5h is CRITICAL, though the last completed run succeeded")
-    t.like(r.stdout, r"\ni-ph Success exit=0 running for 5h0\dm \(over --max-runtime\)", "named with the hung run's duration")
+    t.like(r.stdout, r"\ni-ph Success exit=0; a newer run in progress for 5h0\dm \(over --max-runtime\)", "named with the hung run's duration")
     r = run_plugin(["-i", "t-hz0stall", "--max-age", "1d", "--output-format=json"] + base, env=env)
     doc = json.loads(r.stdout)
     stale = sorted(i["instance_id"] for i in doc["instances"] if i["stale"])

@@ -62,6 +62,13 @@ with Simulator(extra_scenarios={"t-hz0later": scenario("Running")}) as sim:
     t.ok(len([q for q in sim.requests() if q.get("action") == "DescribeInvocations"]) >= 3,
          "--wait: it did poll meanwhile")
 
+    # An interval longer than the deadline: one last poll just inside it.
+    sim.clear_log()
+    r = run_plugin(["-i", "t-hz0running", "--wait", "--interval", "1000", "-t", "4"] + base, env=env)
+    reads = len([q for q in sim.requests() if q.get("action") == "DescribeInvocations"])
+    t.ok(r.code == 1 and reads == 2 and 2.5 <= r.elapsed <= 5.0,
+         "--interval beyond -t: a last poll just before the deadline (%d reads, %.2f s)" % (reads, r.elapsed))
+
     # A finished invocation is not polled twice; without --wait there is one read.
     sim.clear_log()
     r = run_plugin(["-i", "t-hz0finished", "--wait", "--interval", "1"] + base, env=env)

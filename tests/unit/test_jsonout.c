@@ -174,7 +174,7 @@ static bool is_keys(const json_t *o, const char *want, const char *name)
 	"creation_time,api_status,counts,thresholds,breached,instances,time_s,requests"
 #define INSTANCE_KEYS                                                                    \
 	"instance_id,state,status,invocation_status,legacy_status,exit_code,error_code," \
-	"error_info,start_time,finished_time,output,hung,stale,over_s"
+	"error_info,start_time,finished_time,output,dropped,hung,stale,over_s"
 #define FAULT_KEYS "state,exit_code,invoke_id,error,time_s,requests"
 
 static void is_counts(const json_t *doc, long long total, long long running, long long finished,
@@ -349,7 +349,7 @@ static void test_order_and_nulls(void)
 		is_str(jstr(t, "error_code"), "ExecutionTimeout", "error_code");
 	}
 	ok(jnull(json_array_get(list, 4), "exit_code"), "a running instance has exit_code null");
-	is_str(jstr(doc, "summary"), "2 of 8 instances failed, 2 still running", "summary");
+	is_str(jstr(doc, "summary"), "2 of 8 instances failed, 2 running", "summary");
 	same_summary_as_text(&r, &o, doc, "mixed");
 	is_counts(doc, 8, 2, 2, 2, 2, "mixed");
 	ok(json_is_real(json_object_get(doc, "time_s")) &&
