@@ -13,65 +13,8 @@
 #include "check.h"
 #include "jsonout.h"
 #include "output.h"
+#include "fixtures.h"
 #include "tap.h"
-
-static const char *no_env(const char *name)
-{
-	(void)name;
-	return NULL;
-}
-
-static struct options opts_for(const char *const *args)
-{
-	struct options o;
-	struct fault f;
-	char *argv[32];
-	int argc = 0;
-
-	argv[argc++] = (char *)"check_ecs_invocation";
-	argv[argc++] = (char *)"-i";
-	argv[argc++] = (char *)"t-hz0abc123";
-	argv[argc++] = (char *)"-r";
-	argv[argc++] = (char *)"cn-hangzhou";
-	for (; args && *args; args++)
-		argv[argc++] = (char *)*args;
-	argv[argc] = NULL;
-	if (options_parse(argc, argv, no_env, &o, &f) != OPTIONS_RUN ||
-	    options_finish(&o, NULL, &f) != 0) {
-		printf("# bad test options: %s\n", f.text);
-		exit(2);
-	}
-	return o;
-}
-
-static char *dup_s(const char *s)
-{
-	char *d = s ? strdup(s) : NULL;
-
-	if (s && !d)
-		exit(2);
-	return d;
-}
-
-static struct record *add(struct check_result *r, const char *id, const char *status, int has_exit,
-			  long long code, const char *err, const char *info)
-{
-	struct record *rec, *grown;
-
-	grown = realloc(r->instances, (r->count + 1) * sizeof(*r->instances));
-	if (grown == NULL)
-		exit(2);
-	r->instances = grown;
-	rec = &r->instances[r->count++];
-	memset(rec, 0, sizeof(*rec));
-	rec->instance_id = dup_s(id);
-	rec->invocation_status = dup_s(status);
-	rec->has_exit_code = has_exit != 0;
-	rec->exit_code = code;
-	rec->error_code = dup_s(err);
-	rec->error_info = dup_s(info);
-	return rec;
-}
 
 static void invocation(struct check_result *r, const char *status, const char *legacy,
 		       const char *name, const char *repeat)
