@@ -243,7 +243,8 @@ static int build_request(struct api_client *api, const struct api_target *t, con
 	strbuf_reset(url);
 	strbuf_reset(to_sign);
 	params_free(headers);
-	if (sign_nonce(nonce) != 0 || sign_timestamp(time(NULL), timestamp) != 0) {
+	if (sign_nonce(nonce) != 0 ||
+	    sign_timestamp((time_t)((long long)time(NULL) + api->clock_offset), timestamp) != 0) {
 		fault_set(f, FAULT_INTERNAL, "cannot make a request nonce or timestamp");
 		return -1;
 	}
@@ -301,6 +302,33 @@ static void note_server_time(struct api_client *api, const struct http_response 
 	}
 }
 
+/* The API refused our timestamp. Once per run: take the offset between its
+ * Date header and the local clock, and sign again with the corrected time
+ * (the official SDKs give up here). Returns true when worth a retry. */
+static bool correct_clock(struct api_client *api, struct fault *f)
+{
+	long long offset;
+	size_t n = strlen(f->text);
+
+	if (!api->server_time_known) {
+		snprintf(f->text + n, sizeof(f->text) - n,
+			 ": the local clock is probably wrong (no Date header to correct it): check NTP");
+		return false;
+	}
+	offset = api->server_time - (long long)time(NULL);
+	if (api->clock_corrected) {
+		snprintf(f->text + n, sizeof(f->text) - n,
+			 ": refused even with the local clock corrected by %+lld s: check NTP",
+			 api->clock_offset);
+		return false;
+	}
+	api->clock_offset = offset;
+	api->clock_corrected = true;
+	api_trace(api, 2, "  the API refused the local clock's timestamp: retrying %+lld s off it",
+		  offset);
+	return true;
+}
+
 long long api_now(const struct api_client *api)
 {
 	if (!api->server_time_known)
@@ -346,13 +374,16 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 				  f->code[0] ? f->code : "", http_now() - started);
 			if (strcmp(f->code, "SignatureNonceUsed") == 0)
 				nonce_retried = true;
+			if (strcmp(f->code, "InvalidTimeStamp.Expired") == 0)
+				retry = correct_clock(api, f);
 		}
 		if (!retry || attempt >= API_MAX_ATTEMPTS)
 			break;
 		delay = backoff * jitter();
 		if (resp->retry_after_ms >= 0)
 			delay = (double)resp->retry_after_ms / 1000.0;
-		if (strcmp(f->code, "SignatureNonceUsed") == 0)
+		if (strcmp(f->code, "SignatureNonceUsed") == 0 ||
+		    strcmp(f->code, "InvalidTimeStamp.Expired") == 0)
 			delay = 0;
 		/* Give up when the pause would eat the rest of the deadline: the
 		 * last error is more useful than a timeout. */

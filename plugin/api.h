@@ -47,6 +47,11 @@ struct api_client {
 	bool server_time_known;
 	long long server_time;
 	double server_time_at; /* http_now() when it was read */
+	/* Seconds added to the local clock in request timestamps, once the API
+	 * refused one as expired (InvalidTimeStamp.Expired) and its Date
+	 * header told how far off the local clock is. */
+	long long clock_offset;
+	bool clock_corrected;
 };
 
 /* Now on the API's clock (the local clock until a Date header was seen). */

@@ -189,6 +189,8 @@ int main(int argc, char **argv)
 	info.requests = api.requests;
 	info.retries = api.retries;
 	info.trace = &trace;
+	info.clock_corrected = api.clock_corrected;
+	info.clock_offset = api.clock_offset;
 	if (opts.json ? jsonout_result(&out, &result, &opts, state, breached, &info) != 0
 		      : output_result(&out, &result, &opts, state, breached, &info) != 0) {
 		/* Never an empty answer: say why there is none. */
@@ -207,6 +209,8 @@ fault:
 	info.requests = api.requests;
 	info.retries = api.retries;
 	info.trace = &trace;
+	info.clock_corrected = api.clock_corrected;
+	info.clock_offset = api.clock_offset;
 	strbuf_reset(&out);
 	out.failed = false;
 write_fault:

@@ -298,9 +298,20 @@ static int api_aggregate(const char *s, enum aggregate *out)
 	return -1;
 }
 
+/* "the local clock is 3600 s behind the API's ..." */
+static void clock_line(struct strbuf *out, const struct run_info *info)
+{
+	long long off = info->clock_offset < 0 ? -info->clock_offset : info->clock_offset;
+
+	strbuf_printf(out, "the local clock is %lld s %s the API's: requests were signed with the API's time (fix NTP)\n",
+		      off, info->clock_offset > 0 ? "behind" : "ahead of");
+}
+
 static void verbose_tail(struct strbuf *tail, const struct check_result *r,
 			 const struct options *opts, const struct run_info *info)
 {
+	if (opts->verbosity >= 1 && info->clock_corrected)
+		clock_line(tail, info);
 	if (opts->verbosity >= 1 && r->inv.found) {
 		const char *api = r->inv.invocation_status && *r->inv.invocation_status
 					  ? r->inv.invocation_status
@@ -419,6 +430,8 @@ int output_fault(struct strbuf *out, const char *invoke_id, const struct fault *
 	}
 	text_sanitize(out, f->text, strlen(f->text), 400);
 	strbuf_putc(out, '\n');
+	if (verbosity >= 1 && info != NULL && info->clock_corrected)
+		clock_line(out, info);
 	if (verbosity >= 2 && info != NULL) {
 		strbuf_printf(out, "fault class: %s; %u requests (%u retries) in %.3f s\n",
 			      fault_class_name(f->klass), info->requests, info->retries, info->elapsed);

@@ -20,6 +20,8 @@ struct run_info {
 	double elapsed;             /* seconds since start */
 	const char *credentials_source;
 	const char *signature;      /* "v3 (ACS3-HMAC-SHA256)", ... */
+	bool clock_corrected;       /* the local clock was off and corrected */
+	long long clock_offset;     /* seconds added to it */
 	unsigned requests;
 	unsigned retries;
 	const struct strbuf *trace; /* -vv/-vvv lines, may be NULL or empty */
