@@ -2,11 +2,8 @@
 """--wait and --interval, the cron use: poll until no instance is running or
 the -t deadline comes, each poll a fresh signed request over the same
 connection; a deadline reached while running reports Running, never OK."""
-import json
 import os
 import sys
-import threading
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from ecstest import TAP, Simulator, plugin_env, run_plugin  # noqa: E402
@@ -14,43 +11,46 @@ from ecstest import TAP, Simulator, plugin_env, run_plugin  # noqa: E402
 t = TAP()
 
 
-def scenario(status, exit_code=None):
+def instance(status, exit_code=None):
     inst = {"InstanceId": "i-later", "InvocationStatus": status, "StartTime": "2026-11-28T10:00:01Z"}
     if exit_code is not None:
         inst["ExitCode"] = exit_code
         inst["FinishTime"] = "2026-11-28T10:00:09Z"
-    return {"description": "made by test_wait.t", "class": "normal",
-            "invocation": {"InvokeId": "t-hz0later", "CommandName": "sim-check",
-                           "CreationTime": "2026-11-28T10:00:00Z",
-                           "InvocationStatus": "Running" if exit_code is None else "Success"},
-            "instances": [inst], "expect": {"aggregate": None, "state": None}}
+    return inst
 
 
-with Simulator(extra_scenarios={"t-hz0later": scenario("Running")}) as sim:
+# Pending on the first read, Running on the next two, finished from the fourth:
+# the simulator moves the invocation on per read, so the test needs no timing.
+LATER = {"description": "made by test_wait.t", "class": "normal",
+         "invocation": {"InvokeId": "t-hz0later", "CommandName": "sim-check",
+                        "CreationTime": "2026-11-28T10:00:00Z", "InvocationStatus": "Pending"},
+         "instances": [instance("Pending")],
+         "stages": [{"after_reads": 1, "invocation": {"InvocationStatus": "Running"},
+                     "instances": [instance("Running")]},
+                    {"after_reads": 3, "invocation": {"InvocationStatus": "Success"},
+                     "instances": [instance("Success", 0)]}],
+         "expect": {"aggregate": None, "state": None}}
+
+with Simulator(extra_scenarios={"t-hz0later": LATER}) as sim:
     env = plugin_env(sim)
     base = ["-e", sim.url, "--cacert", sim.cacert]
-    path = os.path.join(sim.scenario_dir, "t-hz0later.json")
 
-    # It finishes while the plugin waits: the simulator reloads the changed file.
-    def finish_later():
-        time.sleep(2.5)
-        with open(path + ".tmp", "w") as f:
-            json.dump(scenario("Success", 0), f)
-        os.replace(path + ".tmp", path)
-
+    sim.reset_faults()
     sim.clear_log()
-    threading.Thread(target=finish_later, daemon=True).start()
     r = run_plugin(["-i", "t-hz0later", "--wait", "--interval", "1", "-t", "20", "-vv"] + base, env=env)
     t.is_(r.code, 0, "--wait: OK once the run finished")
     t.like(r.stdout, r"^ECS INVOCATION OK - t-hz0later Finished: 1 of 1 instances finished \|",
            "--wait: judged on the last poll")
     reqs = sim.requests()
     polls = [q for q in reqs if q.get("action") == "DescribeInvocations"]
-    t.ok(3 <= len(polls) <= 6, "--wait: polled every second until it finished (%d polls)" % len(polls))
+    t.is_(len(polls), 4, "--wait: Pending, Running, Running, then finished: 4 polls")
     t.is_(len({q.get("nonce") for q in reqs}), len(reqs), "--wait: every poll signed anew (fresh nonces)")
     t.is_(sim.connections(), 1, "--wait: one connection for all the polls")
-    t.like(r.stdout, r"\d+ polls over \d+ s", "-vv says how many polls")
+    t.like(r.stdout, r"4 polls over [34] s", "-vv says how many polls")
     t.is_(r.stderr, "", "--wait: nothing on stderr")
+    sim.reset_faults()
+    r = run_plugin(["-i", "t-hz0later"] + base, env=env)
+    t.is_(r.code, 1, "without --wait the first read (Pending) is Running: WARNING")
 
     # It never finishes: the deadline is kept, and the answer is Running.
     sim.clear_log()

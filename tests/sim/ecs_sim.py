@@ -301,7 +301,7 @@ FAULT_TYPES = ("error", "delay", "trickle", "hang", "cut", "raw", "huge",
                "mutate")
 SCENARIO_KEYS = {"region", "class", "description", "invocation", "instances",
                  "generate", "faults", "expect", "derive_legacy",
-                 "history_order", "stuck_paging"}
+                 "history_order", "stuck_paging", "stages"}
 
 
 class Fault:
@@ -398,6 +398,19 @@ class Scenario:
                                 % where)
         # A broken server that never advances its NextToken.
         self.stuck_paging = bool(data.get("stuck_paging", False))
+        # An invocation that progresses while a client polls it: each stage
+        # applies from the read after its "after_reads" DescribeInvocations
+        # reads of this scenario (SIGHUP starts it over).
+        self.first_invocation = dict(self.invocation)
+        self.first_instances = self.instances
+        self.stages = []
+        for n, stage in enumerate(data.get("stages", [])):
+            if not isinstance(stage, dict) or not isinstance(stage.get("after_reads"), int):
+                raise ScenarioError("%s stage %d: needs an integer after_reads" % (where, n))
+            self.stages.append((stage["after_reads"], dict(stage.get("invocation", {})),
+                                [self._prepare(dict(i), where) for i in stage.get("instances", [])]
+                                if "instances" in stage else None))
+        self.reads = 0
 
     @staticmethod
     def _prepare(inst, where):
@@ -440,6 +453,19 @@ class Scenario:
     def reset_faults(self):
         for f in self.faults:
             f.reset()
+        self.reads = 0
+        self.invocation = dict(self.first_invocation)
+        self.instances = self.first_instances
+
+    def count_read(self):
+        """One more DescribeInvocations read: move to the stage it reaches."""
+        self.reads += 1
+        for after, invocation, instances in self.stages:
+            if self.reads > after:
+                self.invocation = dict(self.first_invocation)
+                self.invocation.update(invocation)
+                if instances is not None:
+                    self.instances = instances
 
     def pick_fault(self, action):
         chosen = None
@@ -1345,6 +1371,8 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
         if invoke_id is not None:
             sc = self.visible(invoke_id, region)
             fault = self.fault_for(sc, action)
+            if sc is not None:
+                sc.count_read()
             candidates = [sc] if sc is not None else []
         else:
             fault = None
