@@ -222,7 +222,7 @@ static void output_lines(struct strbuf *line, const struct record *rec,
 
 /* One instance: "i-bp1aaa Failed exit=1 ExitCodeNonzero: the command ..." */
 static void instance_line(struct strbuf *line, const struct record *rec,
-			  const struct options *opts)
+			  const struct options *opts, long long now)
 {
 	const char *status = api_status_of(rec);
 
@@ -255,9 +255,19 @@ static void instance_line(struct strbuf *line, const struct record *rec,
 		else
 			strbuf_printf(line, " last run %s ago (over --max-age)", age);
 	}
-	if (opts->verbosity >= 1 && rec->start_time && *rec->start_time) {
+	if (rec->start_time && *rec->start_time) {
 		strbuf_puts(line, " started ");
 		text_sanitize(line, rec->start_time, strlen(rec->start_time), 32);
+		if (rec->state == RUN_RUNNING && !rec->hung && now > 0) {
+			long long t0;
+
+			if (parse_api_time(rec->start_time, &t0) == 0 && now >= t0) {
+				char ran[32];
+
+				format_duration(now - t0, ran, sizeof(ran));
+				strbuf_printf(line, " (running %s)", ran);
+			}
+		}
 		if (rec->finished_time && *rec->finished_time) {
 			long long t0, t1;
 
@@ -391,7 +401,7 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 			if (r->instances[i].state != order[o] ||
 			    (order[o] == RUN_FINISHED && opts->verbosity < 1 && !listed_anyway(&r->instances[i])))
 				continue;
-			instance_line(&line, &r->instances[i], opts);
+			instance_line(&line, &r->instances[i], opts, r->now);
 			if (line.failed || line.len > budget) {
 				budget = 0;
 				continue;

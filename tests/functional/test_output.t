@@ -38,7 +38,8 @@ with Simulator(extra_scenarios=EXTRA) as sim:
     r = run_plugin(["-i", "t-hz0partial", "--show-output"] + base, env=env)
     lines = r.stdout.split("\n")
     t.is_(r.code, 2, "t-hz0partial --show-output: same verdict")
-    t.is_(lines[1:3], ["i-bp1aaa Failed exit=1 ExitCodeNonzero: the command exited with a non-zero code",
+    t.is_(lines[1:3], ["i-bp1aaa Failed exit=1 ExitCodeNonzero: the command exited with a non-zero code"
+                       " started 2026-11-28T10:00:01Z finished 2026-11-28T10:00:03Z (2s)",
                        "  output: error: something broke "],
           "the failed instance's output, decoded, on the line under it")
     t.is_(len([l for l in lines if l.startswith("  output:")]), 1, "only for the failed instance")

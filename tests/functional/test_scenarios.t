@@ -44,7 +44,7 @@ SCENARIOS = [
     ("t-hz0failed", [], 2, r"^ECS INVOCATION CRITICAL - t-hz0failed Failed: 2 of 2 instances failed$",
      (2, 0, 0, 2, 0), [r"Timeout.*ExecutionTimeout", r"Error.*ClientNotRunning"]),
     ("t-hz0running", [], 1, r"^ECS INVOCATION WARNING - t-hz0running Running: 2 of 3 instances running$",
-     (3, 2, 1, 0, 0), [r" Running$"]),
+     (3, 2, 1, 0, 0), [r"^i-bp1run001 Running started 2026-11-28T10:00:01Z \(running \d+[dhms]"]),
     ("t-hz0stopped", [], 1, r"^ECS INVOCATION WARNING - t-hz0stopped Stopped: 3 of 3 instances stopped$",
      (3, 0, 0, 0, 3), [r" Stopped", r" Cancelled", r" Terminated"]),
     ("t-hz0finstop", [], 0, r"^ECS INVOCATION OK - t-hz0finstop Finished: 1 of 2 instances finished, 1 stopped$",
