@@ -18,7 +18,9 @@ HOUR = 3600
 
 for offset in (HOUR, -HOUR):
     way = "behind" if offset > 0 else "ahead of"
-    now_api = time.time() + offset
+    # The simulator's clock stands still at T0 + offset, so ages are exact.
+    T0 = float(int(time.time()))
+    now_api = T0 + offset
 
     def iso(ago):
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now_api - ago))
@@ -34,7 +36,7 @@ for offset in (HOUR, -HOUR):
                  {"InstanceId": "i-b", "runs": [{"InvocationStatus": "Success", "ExitCode": 0,
                                                   "StartTime": iso(1205), "FinishedTime": iso(1200)}]}],
              "expect": {"aggregate": None, "state": None}}
-    with Simulator(clock_offset=offset, extra_scenarios={"t-hz0clock": stall}) as sim:
+    with Simulator(clock_offset=offset, clock_frozen_at=T0, extra_scenarios={"t-hz0clock": stall}) as sim:
         env = plugin_env(sim)
         base = ["-e", sim.url, "--cacert", sim.cacert]
         for sig in ("1", "3"):

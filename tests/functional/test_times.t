@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """--max-runtime (a hung run) and --max-age (a stalled periodic schedule),
-measured on the API's clock. Scenario times are made relative to the moment
-the test runs, so nothing depends on the date; one simulator runs three days
-ahead of the local clock to show that ages follow the API's Date header,
-not the local clock."""
+measured on the API's clock. The simulator's clock is frozen at one second
+(T0, taken when the test starts, so the plugin's signatures still fall in
+the API's window) and every scenario time is written relative to it: the
+ages the plugin measures are then exact, however slowly the test runs. One
+simulator is frozen three days ahead of the local clock, to show that ages
+follow the API's Date header, not the local clock."""
 import json
 import os
 import sys
@@ -13,11 +15,11 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from ecstest import TAP, Simulator, plugin_env, run_plugin  # noqa: E402
 
 t = TAP()
-NOW = time.time()
+T0 = float(int(time.time()))
 
 
 def iso(seconds_ago):
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(NOW - seconds_ago))
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(T0 - seconds_ago))
 
 
 def scenario(invoke_id, repeat, instances, creation_ago=3 * 86400):
@@ -58,7 +60,7 @@ EXTRA = {
         {"InstanceId": "i-ph", "runs": [run(6 * 3600), run(5 * 3600, "Running")]}]),
 }
 
-with Simulator(extra_scenarios=EXTRA) as sim:
+with Simulator(extra_scenarios=EXTRA, clock_frozen_at=T0) as sim:
     env = plugin_env(sim)
     base = ["-e", sim.url, "--cacert", sim.cacert]
 
@@ -70,7 +72,7 @@ with Simulator(extra_scenarios=EXTRA) as sim:
     r, first = check("t-hz0hung", ["--max-runtime", "1h"])
     t.is_(r.code, 2, "a run in progress for 2h is CRITICAL with --max-runtime 1h")
     t.like(first, r"Running: 1 of 2 instances running; 1 running over 1h00m \|", "line 1 says one run is over the limit")
-    t.like(r.stdout, r"\ni-hung Running running for 2h0\dm \(over --max-runtime\)", "the long output names it and for how long")
+    t.like(r.stdout, r"\ni-hung Running running for 2h00m \(over --max-runtime\)", "the long output names it and for how long")
     r, first = check("t-hz0hung", ["--max-runtime", "3h"])
     t.is_(r.code, 1, "under the limit it is only Running (WARNING)")
     t.ok("over" not in first, "and line 1 does not mention a limit", first)
@@ -96,21 +98,23 @@ with Simulator(extra_scenarios=EXTRA) as sim:
 
     r, first = check("t-hz0perhung", ["--max-runtime", "4h"])
     t.is_(r.code, 2, "periodic: the newest run hanging 5h is CRITICAL, though the last completed run succeeded")
-    t.like(r.stdout, r"\ni-ph Success exit=0; a newer run in progress for 5h0\dm \(over --max-runtime\)", "named with the hung run's duration")
+    t.like(r.stdout, r"\ni-ph Success exit=0; a newer run in progress for 5h00m \(over --max-runtime\)", "named with the hung run's duration")
     r = run_plugin(["-i", "t-hz0stall", "--max-age", "1d", "--output-format=json"] + base, env=env)
     doc = json.loads(r.stdout)
     stale = sorted(i["instance_id"] for i in doc["instances"] if i["stale"])
     t.is_(stale, ["i-never", "i-stale"], "--output-format=json marks the stale instances")
-    t.ok(all(i["over_s"] >= 86400 for i in doc["instances"] if i["stale"]), "and says how old (over_s)")
+    t.is_(sorted(i["over_s"] for i in doc["instances"] if i["stale"]), [2 * 86400 - 2, 3 * 86400],
+          "and says exactly how old, in seconds (over_s)")
     r, _ = check("t-hz0perhung", ["--max-runtime", "6h"])
     t.is_(r.code, 0, "periodic: under the limit, judged by the completed run (OK)")
 
 # The API's clock, not the local one: the simulator runs 3 days ahead. Its
 # first refusal (InvalidTimeStamp.Expired) teaches the plugin the offset.
-with Simulator(extra_scenarios=EXTRA, clock_offset=3 * 86400) as sim:
-    r = run_plugin(["-i", "t-hz0hung", "-e", sim.url, "--cacert", sim.cacert, "--max-runtime", "1d"],
-                   env=plugin_env(sim))
+with Simulator(extra_scenarios=EXTRA, clock_frozen_at=T0 + 3 * 86400) as sim:
+    r = run_plugin(["-i", "t-hz0hung", "-e", sim.url, "--cacert", sim.cacert, "--max-runtime", "1d",
+                    "-v"], env=plugin_env(sim))
     t.is_(r.code, 2, "a run 2h old by the local clock is 3d2h old by the API's: CRITICAL with --max-runtime 1d")
-    t.like(r.stdout, r"running for 3d2h", "and its age is the API's")
+    t.like(r.stdout, r"\ni-hung Running running for 3d2h ", "and its age is the API's")
+    t.like(r.stdout, r"\nthe local clock is 259[12]\d\d s behind the API's", "-v says the local clock is 3 days behind")
 
 t.done()

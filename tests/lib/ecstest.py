@@ -199,10 +199,12 @@ class Simulator:
     Simulator(tls=True, clock_offset=0, relax_replay=False,
               clock_at=None, scenarios=None, extra_scenarios=None,
               log_bodies=False, metadata=True, imds_v2_only=False,
-              imds_v1_only=False)
+              imds_v1_only=False, clock_frozen_at=None)
 
     clock_at: an ISO-8601 UTC time the simulator's clock should show now
-      (sets clock_offset). scenarios: another scenario directory.
+      (sets clock_offset). clock_frozen_at: a Unix time at which the
+      simulator's clock stands still (its Date headers all say that second),
+      so that ages measured on the API's clock are exact. scenarios: another scenario directory.
       extra_scenarios: {InvokeId: scenario object} added beside the
       committed ones (written to a private copy of the directory).
     metadata: also start the ECS metadata service (metadata_url);
@@ -214,8 +216,9 @@ class Simulator:
     def __init__(self, tls=True, clock_offset=0, relax_replay=False,
                  clock_at=None, scenarios=None, extra_scenarios=None,
                  log_bodies=False, metadata=True, imds_v2_only=False,
-                 imds_v1_only=False):
+                 imds_v1_only=False, clock_frozen_at=None):
         self.tls = tls
+        self.clock_frozen_at = clock_frozen_at
         self.clock_offset = float(clock_offset)
         if clock_at is not None:
             self.clock_offset = parse_iso(clock_at) - time.time()
@@ -298,6 +301,8 @@ class Simulator:
             cmd += ["--tls-cert", certs["cert"], "--tls-key", certs["key"]]
         if self.clock_offset:
             cmd += ["--clock-offset", "%.3f" % self.clock_offset]
+        if self.clock_frozen_at is not None:
+            cmd += ["--clock-frozen-at", "%.3f" % float(self.clock_frozen_at)]
         if self.relax_replay:
             cmd.append("--relax-replay")
         if self.log_bodies:
@@ -436,6 +441,9 @@ class Simulator:
 
     def timestamp(self):
         """A request timestamp that the simulator's clock accepts."""
+        if self.clock_frozen_at is not None:
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                 time.gmtime(self.clock_frozen_at + self.clock_offset))
         return utc_timestamp(self.clock_offset)
 
     # ---- metadata service

@@ -14,7 +14,7 @@ notes leave a behaviour open, the choice made here is marked "assumption".
 Usage:
   ecs_sim.py --scenarios DIR --keys FILE --log FILE --ready-file FILE
              [--port 0] [--tls-cert CERT --tls-key KEY]
-             [--clock-offset SECONDS] [--clock-file FILE]
+             [--clock-offset SECONDS] [--clock-file FILE] [--clock-frozen-at UNIX]
              [--metadata-port PORT] [--imds-v2-only]
              [--relax-replay] [--log-bodies]
 
@@ -23,7 +23,10 @@ The server binds 127.0.0.1 only, writes the port it got to the ready file
 "metadata PORT"), logs one JSON object per request to the log file, and
 serves until SIGTERM or SIGINT. SIGHUP resets the fault counters of every
 scenario (and logs {"event": "reset"}); SIGUSR1 sets the clock offset to the
-number in --clock-file (and logs {"event": "clock"}).
+number in --clock-file (and logs {"event": "clock"}). With --clock-frozen-at
+the clock stands still at that Unix time (plus the offset): every Date header
+and timestamp check of the run sees the same second, so tests of ages and
+durations get exact answers however slowly they run.
 
 Scenario files (DIR/<InvokeId>.json) are described in scenarios/README.md.
 """
@@ -765,6 +768,8 @@ class SimState:
         self.store = ScenarioStore(args.scenarios)
         self.clock_offset = float(args.clock_offset)
         self.clock_file = getattr(args, "clock_file", None)
+        frozen = getattr(args, "clock_frozen_at", None)
+        self.clock_frozen_at = float(frozen) if frozen is not None else None
         self.imds_v2_only = bool(getattr(args, "imds_v2_only", False))
         self.imds_v1_only = bool(getattr(args, "imds_v1_only", False))
         # Temporary keys issued by AssumeRole and the metadata service:
@@ -788,7 +793,8 @@ class SimState:
         self.conn_lock = threading.Lock()
 
     def now(self):
-        return time.time() + self.clock_offset
+        base = self.clock_frozen_at if self.clock_frozen_at is not None else time.time()
+        return base + self.clock_offset
 
     def reload_clock(self):
         """SIGUSR1: take the clock offset from --clock-file."""
@@ -1906,6 +1912,9 @@ def main(argv=None):
     ap.add_argument("--clock-file",
                     help="on SIGUSR1, set the clock offset to the number "
                          "of seconds in this file")
+    ap.add_argument("--clock-frozen-at", type=float, default=None,
+                    help="stop the clock at this Unix time (plus the "
+                         "offset), for exact ages in tests")
     ap.add_argument("--metadata-port", type=int, default=None,
                     help="also serve the ECS metadata service (plain HTTP) "
                          "on this port (0 = any)")

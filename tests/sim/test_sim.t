@@ -763,6 +763,20 @@ def clock_checks():
                    timestamp=utc_timestamp(3600))
         t.is_(r.status, 200, "a timestamp corrected by Date is accepted")
         c.close()
+    frozen = 1780000000.0  # 2026-05-28T20:26:40Z
+    with Simulator(clock_frozen_at=frozen) as sim:
+        c = sim.client()
+        dates = []
+        for _ in range(2):
+            r = c.call("DescribeInvocations", {"RegionId": HZ, "InvokeId": "t-hz0finished"},
+                       timestamp=sim.timestamp())
+            dates.append(r.headers["date"])
+            time.sleep(1.1)
+        t.is_((r.status, dates), (200, ["Thu, 28 May 2026 20:26:40 GMT"] * 2),
+              "--clock-frozen-at: every Date header shows the same second")
+        r = c.call("DescribeInvocations", {"RegionId": HZ, "InvokeId": "t-hz0finished"})
+        t.is_(r.code, "InvalidTimeStamp.Expired", "and the timestamp window is around it, not around now")
+        c.close()
     with Simulator(tls=False, relax_replay=True,
                    clock_at="2026-11-28T11:05:00Z") as sim:
         t.ok(sim.url.startswith("http://127.0.0.1:"), "plain HTTP simulator")
