@@ -115,13 +115,16 @@ static int finish(struct strbuf *out, json_t *doc, bool bad)
 	return rc;
 }
 
-static json_t *summary_value(const struct check_result *r, const struct options *opts)
+/* The words of line 1, exactly as the text output has them. */
+static json_t *summary_value(const struct check_result *r, const struct options *opts,
+			     enum plugin_state state, enum metric breached)
 {
 	struct strbuf text;
 	json_t *v = NULL;
 
 	strbuf_init(&text, 1024);
-	output_summary(&text, r, opts);
+	output_summary(&text, r, opts, breached,
+		       output_summary_room(state, opts->invoke_id, r->aggregate));
 	if (!text.failed)
 		v = utf8_string(text.data ? text.data : "");
 	strbuf_free(&text);
@@ -309,7 +312,7 @@ int jsonout_result(struct strbuf *out, const struct check_result *r, const struc
 	put(doc, "invoke_id", opts->invoke_id ? utf8_string(opts->invoke_id) : json_null(), &bad);
 	put(doc, "region", opts->region ? utf8_string(opts->region) : json_null(), &bad);
 	put(doc, "aggregate", json_string(aggregate_name(r->aggregate)), &bad);
-	put(doc, "summary", summary_value(r, opts), &bad);
+	put(doc, "summary", summary_value(r, opts, state, breached), &bad);
 	put(doc, "periodic", json_boolean(r->periodic), &bad);
 	put(doc, "repeat_mode", api_text(inv->repeat_mode), &bad);
 	put(doc, "command_name", api_text(inv->command_name), &bad);

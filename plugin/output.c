@@ -11,8 +11,8 @@
 #define PREFIX "ECS INVOCATION "
 /* Room kept for the "... and N more" line. */
 #define MORE_LINE_ROOM 40
-/* Beyond this many characters of summary the periodic note is left out. */
-#define SUMMARY_ROOM 40
+/* Line 1 before the perfdata: short enough for a pager or an SMS. */
+#define LINE1_TEXT_MAX 100
 /* Most of the output the -vv/-vvv trace may take from the instance lines. */
 #define TRACE_ROOM 1600
 /* API free text per instance line. */
@@ -87,7 +87,7 @@ static void coarse_age(long long s, char *out, size_t size)
 		snprintf(out, size, "%lldd", s / 86400);
 }
 
-/* " (periodic, 5m-2h ago)": a periodic invocation is judged by each
+/* "periodic, 5m-2h ago": a periodic invocation is judged by each
  * instance's latest completed run, so say how recent those runs are. */
 static void periodic_note(struct strbuf *out, const struct check_result *r)
 {
@@ -119,11 +119,78 @@ static void periodic_note(struct strbuf *out, const struct check_result *r)
 		strbuf_printf(out, " (periodic, %s-%s ago)", a, b);
 }
 
-void output_summary(struct strbuf *out, const struct check_result *r, const struct options *opts)
+/* The notes that may follow the counts, in the order they are printed. */
+enum note { NOTE_PERIODIC, NOTE_STILL_RUNNING, NOTE_HUNG, NOTE_STALE, NOTE_BREACH, NOTE_COUNT };
+
+/* ... and in the order they are kept when line 1 grows long: what makes the
+ * state an outage, then the threshold that set it off, then context. */
+static const enum note note_priority[NOTE_COUNT] = {
+	NOTE_HUNG, NOTE_STALE, NOTE_BREACH, NOTE_STILL_RUNNING, NOTE_PERIODIC,
+};
+
+static void summary_note(struct strbuf *out, enum note which, const struct check_result *r,
+			 const struct options *opts, enum metric breached)
 {
-	size_t start = out->len;
+	char limit[32];
+
+	switch (which) {
+	case NOTE_HUNG:
+		if (r->hung == 0)
+			return;
+		format_duration(opts->max_runtime_s, limit, sizeof(limit));
+		strbuf_printf(out, "; %lu running over %s", r->hung, limit);
+		return;
+	case NOTE_STALE:
+		if (r->stale == 0)
+			return;
+		format_duration(opts->max_age_s, limit, sizeof(limit));
+		strbuf_printf(out, "; %lu with no run in %s", r->stale, limit);
+		return;
+	case NOTE_BREACH: {
+		const struct range *crit, *hit;
+		double v;
+
+		if (breached == METRIC_COUNT)
+			return;
+		crit = &opts->crit[breached];
+		v = (double)check_metric(r, breached);
+		hit = range_alerts(crit, v) ? crit : &opts->warn[breached];
+		strbuf_printf(out, "; %s=%lu %s %s range %s", metric_name(breached),
+			      check_metric(r, breached), hit->inside ? "inside" : "outside",
+			      hit == crit ? "critical" : "warning", hit->text);
+		return;
+	}
+	case NOTE_STILL_RUNNING:
+		if (r->still_running)
+			strbuf_printf(out, "; still running after %.0f s of --wait", r->waited_s);
+		return;
+	case NOTE_PERIODIC:
+		if (r->periodic)
+			periodic_note(out, r);
+		return;
+	case NOTE_COUNT:
+		return;
+	}
+}
+
+size_t output_summary_room(enum plugin_state state, const char *invoke_id,
+			   enum aggregate aggregate)
+{
+	size_t head = strlen(PREFIX) + strlen(plugin_state_name(state)) + strlen(" - ") +
+		      strlen(invoke_id ? invoke_id : "") + 1 + strlen(aggregate_name(aggregate)) +
+		      strlen(": ");
+
+	return head < LINE1_TEXT_MAX ? LINE1_TEXT_MAX - head : 0;
+}
+
+void output_summary(struct strbuf *out, const struct check_result *r, const struct options *opts,
+		    enum metric breached, size_t room)
+{
+	size_t start = out->len, used;
 	unsigned long n = (unsigned long)r->count;
 	const unsigned long *c = r->counts;
+	struct strbuf note[NOTE_COUNT];
+	bool keep[NOTE_COUNT] = { false }, first = true;
 
 	switch (r->aggregate) {
 	case AGG_NOT_FOUND:
@@ -149,23 +216,27 @@ void output_summary(struct strbuf *out, const struct check_result *r, const stru
 	case AGG_COUNT:
 		break;
 	}
-	/* The first line goes to pagers: the notes below the worst problem are
-	 * left out when they would make it long (-v and JSON keep them). */
-	if (r->periodic && out->len - start < SUMMARY_ROOM)
-		periodic_note(out, r);
-	if (r->still_running)
-		strbuf_printf(out, "; still running after %.0f s of --wait", r->waited_s);
-	if (r->hung > 0 || r->stale > 0) {
-		char limit[32];
+	/* The first line goes to pagers: the counts and the most important
+	 * note always, the others only while the whole fits in room (the long
+	 * output, -v and the JSON fields say the rest). */
+	used = out->len - start;
+	for (int w = 0; w < NOTE_COUNT; w++) {
+		strbuf_init(&note[w], 256);
+		summary_note(&note[w], (enum note)w, r, opts, breached);
+	}
+	for (int p = 0; p < NOTE_COUNT; p++) {
+		const struct strbuf *nb = &note[note_priority[p]];
 
-		if (r->hung > 0) {
-			format_duration(opts->max_runtime_s, limit, sizeof(limit));
-			strbuf_printf(out, "; %lu running over %s", r->hung, limit);
-		}
-		if (r->stale > 0) {
-			format_duration(opts->max_age_s, limit, sizeof(limit));
-			strbuf_printf(out, "; %lu with no run in %s", r->stale, limit);
-		}
+		if (nb->len == 0 || nb->failed || (!first && used + nb->len > room))
+			continue;
+		keep[note_priority[p]] = true;
+		used += nb->len;
+		first = false;
+	}
+	for (int w = 0; w < NOTE_COUNT; w++) {
+		if (keep[w])
+			strbuf_append(out, note[w].data, note[w].len);
+		strbuf_free(&note[w]);
 	}
 }
 
@@ -374,16 +445,8 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 
 	strbuf_printf(out, PREFIX "%s - %s %s: ", plugin_state_name(state), opts->invoke_id,
 		      aggregate_name(r->aggregate));
-	output_summary(out, r, opts);
-	if (breached != METRIC_COUNT) {
-		const struct range *crit = &opts->crit[breached];
-		double v = (double)check_metric(r, breached);
-		const struct range *hit = range_alerts(crit, v) ? crit : &opts->warn[breached];
-
-		strbuf_printf(out, "; %s=%lu %s %s range %s", metric_name(breached),
-			      check_metric(r, breached), hit->inside ? "inside" : "outside",
-			      hit == crit ? "critical" : "warning", hit->text);
-	}
+	output_summary(out, r, opts, breached,
+		       output_summary_room(state, opts->invoke_id, r->aggregate));
 	perfdata(out, r, opts, info->elapsed);
 	strbuf_putc(out, '\n');
 

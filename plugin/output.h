@@ -27,9 +27,19 @@ struct run_info {
 	const struct strbuf *trace; /* -vv/-vvv lines, may be NULL or empty */
 };
 
-/* The words of line 1 after "<aggregate>: ", e.g. "1 of 4 instances failed"
- * (and the periodic, --max-runtime and --max-age notes). */
-void output_summary(struct strbuf *out, const struct check_result *r, const struct options *opts);
+/* The words of line 1 after "<aggregate>: ", e.g. "1 of 4 instances failed",
+ * then the notes, most important first: runs over --max-runtime, instances
+ * over --max-age, the threshold that set the state off (breached, or
+ * METRIC_COUNT), "still running after N s of --wait", "(periodic, ...)".
+ * The counts and the most important note are always there; the others only
+ * while the whole stays within room characters. */
+void output_summary(struct strbuf *out, const struct check_result *r, const struct options *opts,
+		    enum metric breached, size_t room);
+/* The room line 1 leaves for the summary after "ECS INVOCATION <STATE> -
+ * <id> <aggregate>: ", so that the text before the perfdata stays within
+ * about 100 characters. */
+size_t output_summary_room(enum plugin_state state, const char *invoke_id,
+			   enum aggregate aggregate);
 
 int output_result(struct strbuf *out, const struct check_result *r, const struct options *opts,
 		  enum plugin_state state, enum metric breached, const struct run_info *info);

@@ -240,6 +240,84 @@ static void test_not_found_and_fault(void)
 	options_free(&o);
 }
 
+/* Whether needle occurs in text before end. */
+static bool before(const char *text, const char *needle, const char *end)
+{
+	const char *at = strstr(text, needle);
+
+	return at != NULL && at < end;
+}
+
+/* Line 1 before the perfdata stays within about 100 characters however
+ * many notes apply: the counts and the most important note always, the
+ * rest while they fit, in a fixed order. */
+static void test_line1_length(void)
+{
+	static const char *const args[] = { "--max-runtime", "15m", "--max-age", "2h",
+					    "--critical-failed", "0", "--wait", NULL };
+	struct options o = opts_for(args);
+	struct check_result r = { 0 };
+	struct strbuf out;
+	struct run_info info = { .elapsed = 0.1 };
+	enum metric breached;
+	enum plugin_state state;
+	const char *bar, *expect;
+	struct fault f;
+
+	for (int i = 0; i < 600; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "i-%04d", i);
+		add(&r, id, i % 3 ? "Running" : "Failed", i % 3 == 0, 1, NULL, NULL);
+	}
+	r.inv.found = true;
+	r.inv.invoke_id = strdup("t-hz0abc123");
+	ok(check_judge(&r, &o.ok_codes, &f) == 0, "600 instances judged");
+	r.periodic = true;
+	r.still_running = true;
+	r.waited_s = 900;
+	r.hung = 3;
+	r.stale = 2;
+	state = check_state(&r, &o, &breached);
+	strbuf_init(&out, 0);
+	output_result(&out, &r, &o, state, breached, &info);
+	/* Counts and one note already pass 100 characters: no other note. */
+	bar = strstr(out.data, " | ");
+	ok(bar != NULL && !before(out.data, "no run in", bar) && !before(out.data, "--wait", bar) &&
+		   !before(out.data, "periodic", bar) && !before(out.data, "outside", bar),
+	   "line 1 (%d characters) leaves the other four notes out", bar ? (int)(bar - out.data) : -1);
+	expect = "ECS INVOCATION CRITICAL - t-hz0abc123 PartialFailed: "
+		 "200 of 600 instances failed, 400 running; 3 running over 15m00s | ";
+	ok(strncmp(out.data, expect, strlen(expect)) == 0,
+	   "counts and the hung runs, the most important note: %.130s", out.data);
+	strbuf_free(&out);
+
+	/* Without hung or stale runs, the threshold is the most important. */
+	r.hung = 0;
+	r.stale = 0;
+	r.still_running = false;
+	state = check_state(&r, &o, &breached);
+	strbuf_init(&out, 0);
+	output_result(&out, &r, &o, state, breached, &info);
+	expect = "ECS INVOCATION CRITICAL - t-hz0abc123 PartialFailed: "
+		 "200 of 600 instances failed, 400 running; failed=200 outside critical range 0 | ";
+	ok(strncmp(out.data, expect, strlen(expect)) == 0, "then the threshold: %.140s", out.data);
+	strbuf_free(&out);
+	options_free(&o);
+
+	/* A note that is alone is kept, whatever the length. */
+	o = opts_for(NULL);
+	state = check_state(&r, &o, &breached);
+	strbuf_init(&out, 0);
+	output_result(&out, &r, &o, state, breached, &info);
+	expect = "ECS INVOCATION CRITICAL - t-hz0abc123 PartialFailed: "
+		 "200 of 600 instances failed, 400 running (periodic) | ";
+	ok(strncmp(out.data, expect, strlen(expect)) == 0, "a lone periodic note: %.140s", out.data);
+	strbuf_free(&out);
+	check_result_free(&r);
+	options_free(&o);
+}
+
 int main(void)
 {
 	test_product_example();
@@ -248,5 +326,6 @@ int main(void)
 	test_cap();
 	test_thresholds_and_map();
 	test_not_found_and_fault();
+	test_line1_length();
 	return tap_done();
 }
