@@ -76,6 +76,28 @@ static int normalise(const struct record *rec, const struct exit_codes *ok, enum
 	return -1;
 }
 
+/* DescribeInvocationResults has no switch to leave Output out, so every
+ * record of a page carries it. Keep it, page by page, only where it will be
+ * shown (failed and stopped runs), so that memory stays bounded by one page
+ * plus what is shown. A record that cannot be judged keeps nothing: the
+ * judgement fails on it later with its own message. */
+static void keep_needed_output(struct record_page *page, const struct exit_codes *ok_codes)
+{
+	for (size_t i = 0; i < page->count; i++) {
+		struct record *rec = &page->records[i];
+		enum run_state state;
+		struct fault ignored;
+
+		if (rec->output == NULL)
+			continue;
+		if (normalise(rec, ok_codes, &state, &ignored) == 0 &&
+		    (state == RUN_FAILED || state == RUN_STOPPED))
+			continue;
+		free(rec->output);
+		rec->output = NULL;
+	}
+}
+
 int check_judge(struct check_result *r, const struct exit_codes *ok_codes, struct fault *f)
 {
 	memset(r->counts, 0, sizeof(r->counts));
@@ -194,6 +216,10 @@ static int judge_from_history(struct api_client *api, const struct options *opts
 			}
 			if (state == RUN_RUNNING)
 				continue;
+			if (state != RUN_FAILED && state != RUN_STOPPED) {
+				free(run->output); /* not shown */
+				run->output = NULL;
+			}
 			if (inst->state != RUN_RUNNING && !is_later(run->start_time, inst->start_time))
 				continue; /* already have a later completed run */
 			{
@@ -267,6 +293,7 @@ int check_run(struct api_client *api, const struct options *opts, struct check_r
 				     f) != 0)
 			goto done;
 		r.pages++;
+		keep_needed_output(&page, &opts->ok_codes);
 		more = advance_token(&token, &page, f);
 		taken = more >= 0 ? take_page(&r, &page, &cap, f) : -1;
 		record_page_free(&page);
@@ -281,13 +308,6 @@ int check_run(struct api_client *api, const struct options *opts, struct check_r
 	    judge_from_history(api, opts, &r, f) != 0)
 		goto done;
 	check_times(&r, opts, api_now(api));
-	/* Output is shown for failed and stopped instances only. */
-	for (size_t i = 0; i < r.count; i++) {
-		if (r.instances[i].state != RUN_FAILED && r.instances[i].state != RUN_STOPPED) {
-			free(r.instances[i].output);
-			r.instances[i].output = NULL;
-		}
-	}
 	rc = 0;
 done:
 	free(token);

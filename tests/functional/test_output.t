@@ -43,6 +43,15 @@ with Simulator(extra_scenarios=EXTRA) as sim:
                        "  output: error: something broke "],
           "the failed instance's output, decoded, on the line under it")
     t.is_(len([l for l in lines if l.startswith("  output:")]), 1, "only for the failed instance")
+    r = run_plugin(["-i", "t-hz0partial", "--show-output", "-v"] + base, env=env)
+    lines = r.stdout.split("\n")
+    t.is_((len([l for l in lines if l.startswith("i-bp1")]), len([l for l in lines if l.startswith("  output:")])),
+          (4, 1), "-v lists the three finished instances too, but not their output ('ok')")
+    r = run_plugin(["-i", "t-hz0partial", "--show-output", "--output-format=json"] + base, env=env)
+    doc = json.loads(r.stdout)
+    t.is_({i["instance_id"]: i.get("output") is not None for i in doc["instances"]},
+          {"i-bp1aaa": True, "i-bp1bbb": False, "i-bp1ccc": False, "i-bp1ddd": False},
+          "JSON: output only for the failed instance")
     r = run_plugin(["-i", "t-hz0partial", "--show-output=5"] + base, env=env)
     t.ok("\n  output: error...\n" in r.stdout, "--show-output=5 cuts after 5 bytes and says so", r.stdout)
     r = run_plugin(["-i", "t-hz0partial"] + base, env=env)
