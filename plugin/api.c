@@ -336,6 +336,12 @@ long long api_now(const struct api_client *api)
 	return api->server_time + (long long)(http_now() - api->server_time_at);
 }
 
+bool api_clock_skew(const struct api_client *api, long long *skew)
+{
+	*skew = api_now(api) - (long long)time(NULL);
+	return api->server_time_known;
+}
+
 int api_call(struct api_client *api, const struct api_target *target, const char *action,
 	     const struct params *action_params, struct http_response *resp, struct fault *f)
 {

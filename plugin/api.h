@@ -56,6 +56,9 @@ struct api_client {
 
 /* Now on the API's clock (the local clock until a Date header was seen). */
 long long api_now(const struct api_client *api);
+/* How far the API's clock is ahead of the local one, in seconds (negative:
+ * behind); false while no Date header was seen. */
+bool api_clock_skew(const struct api_client *api, long long *skew);
 
 /* Send action to target until it succeeds, fails for good, or the deadline
  * comes; each attempt is signed anew with a fresh nonce and timestamp. On

@@ -191,6 +191,7 @@ int main(int argc, char **argv)
 	info.trace = &trace;
 	info.clock_corrected = api.clock_corrected;
 	info.clock_offset = api.clock_offset;
+	info.api_clock_known = api_clock_skew(&api, &info.api_clock_skew);
 	if (opts.json ? jsonout_result(&out, &result, &opts, state, breached, &info) != 0
 		      : output_result(&out, &result, &opts, state, breached, &info) != 0) {
 		/* Never an empty answer: say why there is none. */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "output.h"
+#include "sign.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -388,6 +389,26 @@ static void clock_line(struct strbuf *out, const struct run_info *info)
 		      off, info->clock_offset > 0 ? "behind" : "ahead of");
 }
 
+/* -vv: which clock the ages were measured on, and how far the local one is
+ * off it (within a second is as close as a Date header can tell). */
+static void api_clock_line(struct strbuf *out, const struct check_result *r,
+			   const struct run_info *info)
+{
+	char when[SIGN_TIMESTAMP_SIZE];
+	long long skew = info->api_clock_skew, off = skew < 0 ? -skew : skew;
+
+	if (!info->api_clock_known || r->now <= 0 || sign_timestamp((time_t)r->now, when) != 0) {
+		strbuf_puts(out, "times measured on the local clock (the API sent no Date header)\n");
+		return;
+	}
+	strbuf_printf(out, "times measured on the API's clock (its Date header): %s; ", when);
+	if (off <= 1)
+		strbuf_puts(out, "the local clock agrees\n");
+	else
+		strbuf_printf(out, "the local clock is %lld s %s\n", off,
+			      skew > 0 ? "behind" : "ahead");
+}
+
 static void verbose_tail(struct strbuf *tail, const struct check_result *r,
 			 const struct options *opts, const struct run_info *info)
 {
@@ -429,6 +450,7 @@ static void verbose_tail(struct strbuf *tail, const struct check_result *r,
 		if (r->polls > 1)
 			strbuf_printf(tail, ", %u polls over %.0f s", r->polls, r->waited_s);
 		strbuf_putc(tail, '\n');
+		api_clock_line(tail, r, info);
 	}
 }
 

@@ -22,6 +22,8 @@ struct run_info {
 	const char *signature;      /* "v3 (ACS3-HMAC-SHA256)", ... */
 	bool clock_corrected;       /* the local clock was off and corrected */
 	long long clock_offset;     /* seconds added to it */
+	bool api_clock_known;       /* a Date header was seen: ages are on the API's clock */
+	long long api_clock_skew;   /* API clock minus local clock, seconds */
 	unsigned requests;
 	unsigned retries;
 	const struct strbuf *trace; /* -vv/-vvv lines, may be NULL or empty */

@@ -49,6 +49,10 @@ for offset in (HOUR, -HOUR):
             verdicts = [q.get("verdict") for q in sim.requests()]
             t.is_(verdicts, ["InvalidTimeStamp.Expired", "ok", "ok"], tag + ": one refused, then the rest accepted")
             t.is_(r.stderr, "", tag + ": nothing on stderr")
+            r = run_plugin(["-i", "t-hz0partial", "-vv", "--signature-version", sig] + base, env=env)
+            t.like(r.stdout, r"\ntimes measured on the API's clock \(its Date header\): %s; "
+                   r"the local clock is 3[56]\d\d s %s\n" % (iso(0), "behind" if offset > 0 else "ahead"),
+                   tag + ": -vv says which clock the ages are on, and how far the local one is off")
 
             # Ages on the API's clock: i-a is 2 h old there, whatever the local clock says.
             r = run_plugin(["-i", "t-hz0clock", "--max-age", "1h", "--signature-version", sig] + base, env=env)

@@ -8,6 +8,7 @@ simulator is frozen three days ahead of the local clock, to show that ages
 follow the API's Date header, not the local clock."""
 import json
 import os
+import re
 import sys
 import time
 
@@ -73,6 +74,9 @@ with Simulator(extra_scenarios=EXTRA, clock_frozen_at=T0) as sim:
     t.is_(r.code, 2, "a run in progress for 2h is CRITICAL with --max-runtime 1h")
     t.like(first, r"Running: 1 of 2 instances running; 1 running over 1h00m \|", "line 1 says one run is over the limit")
     t.like(r.stdout, r"\ni-hung Running running for 2h00m \(over --max-runtime\)", "the long output names it and for how long")
+    r, _ = check("t-hz0hung", ["--max-runtime", "1h", "-vv"])
+    t.like(r.stdout, r"\ntimes measured on the API's clock \(its Date header\): %s; the local clock "
+           % re.escape(iso(0)), "-vv says the ages were measured on the API's clock, and when that was")
     r, first = check("t-hz0hung", ["--max-runtime", "3h"])
     t.is_(r.code, 1, "under the limit it is only Running (WARNING)")
     t.ok("over" not in first, "and line 1 does not mention a limit", first)
