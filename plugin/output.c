@@ -14,6 +14,8 @@
 #define MORE_LINE_ROOM 40
 /* Line 1 before the perfdata: short enough for a pager or an SMS. */
 #define LINE1_TEXT_MAX 100
+/* Said of every periodic invocation, when its runs ended only if there is room. */
+#define PERIODIC_MARK " (periodic)"
 /* Most of the output the -vv/-vvv trace may take from the instance lines. */
 #define TRACE_ROOM 1600
 /* API free text per instance line. */
@@ -109,7 +111,7 @@ static void periodic_note(struct strbuf *out, const struct check_result *r)
 			oldest = t;
 	}
 	if (newest < 0 || r->now <= 0) {
-		strbuf_puts(out, " (periodic)");
+		strbuf_puts(out, PERIODIC_MARK);
 		return;
 	}
 	coarse_age(r->now - newest, a, sizeof(a));
@@ -225,18 +227,27 @@ void output_summary(struct strbuf *out, const struct check_result *r, const stru
 		strbuf_init(&note[w], 256);
 		summary_note(&note[w], (enum note)w, r, opts, breached);
 	}
+	/* That the invocation is periodic is part of the counts' meaning and
+	 * always said; only when its judged runs ended is a note. */
+	if (r->periodic)
+		used += strlen(PERIODIC_MARK);
 	for (int p = 0; p < NOTE_COUNT; p++) {
-		const struct strbuf *nb = &note[note_priority[p]];
+		enum note w = note_priority[p];
+		size_t cost = note[w].len;
 
-		if (nb->len == 0 || nb->failed || (!first && used + nb->len > room))
+		if (w == NOTE_PERIODIC && cost >= strlen(PERIODIC_MARK))
+			cost -= strlen(PERIODIC_MARK);
+		if (note[w].len == 0 || note[w].failed || (!first && used + cost > room))
 			continue;
-		keep[note_priority[p]] = true;
-		used += nb->len;
+		keep[w] = true;
+		used += cost;
 		first = false;
 	}
 	for (int w = 0; w < NOTE_COUNT; w++) {
 		if (keep[w])
 			strbuf_append(out, note[w].data, note[w].len);
+		else if (w == NOTE_PERIODIC && r->periodic)
+			strbuf_puts(out, PERIODIC_MARK);
 		strbuf_free(&note[w]);
 	}
 }

@@ -30,11 +30,12 @@ struct run_info {
 };
 
 /* The words of line 1 after "<aggregate>: ", e.g. "1 of 4 instances failed",
- * then the notes, most important first: runs over --max-runtime, instances
- * over --max-age, the threshold that set the state off (breached, or
- * METRIC_COUNT), "still running after N s of --wait", "(periodic, ...)".
- * The counts and the most important note are always there; the others only
- * while the whole stays within room characters. */
+ * "(periodic)" for a periodic invocation, then the notes, most important
+ * first: runs over --max-runtime, instances over --max-age, the threshold
+ * that set the state off (breached, or METRIC_COUNT), "still running after
+ * N s of --wait", when the judged periodic runs ended ("(periodic, 5m-2h
+ * ago)"). The counts and the most important note are always there; the
+ * others only while the whole stays within room characters. */
 void output_summary(struct strbuf *out, const struct check_result *r, const struct options *opts,
 		    enum metric breached, size_t room);
 /* The room line 1 leaves for the summary after "ECS INVOCATION <STATE> -

@@ -469,8 +469,8 @@ static void test_periodic_and_times(void)
 		ok(json_is_true(json_object_get(doc, "periodic")), "periodic is true");
 		is_str(jstr(doc, "repeat_mode"), "Period", "repeat_mode");
 		/* All three notes would make line 1 118 characters: the hung run
-		 * is kept, the stale one and "(periodic)" are left out. */
-		is_str(jstr(doc, "summary"), "1 of 3 instances running; 1 running over 15m00s",
+		 * is kept, the stale one left out; "(periodic)" is always said. */
+		is_str(jstr(doc, "summary"), "1 of 3 instances running (periodic); 1 running over 15m00s",
 		       "summary keeps the most important note when all would be too long");
 		same_summary_as_text(&r, &o, doc, "periodic");
 		ok(jnull(json_object_get(doc, "api_status"), "InvokeStatus"), "absent InvokeStatus null");
