@@ -177,8 +177,13 @@ static int judge_from_history(struct api_client *api, const struct options *opts
 		fault_set(f, FAULT_NOMEM, "out of memory while reading history");
 		goto done;
 	}
+	/* An instance whose run in progress is its first (Repeats 1, or 0
+	 * before it starts) has no earlier run to find: looking for one would
+	 * read the whole history. It counts as running. */
 	for (size_t i = 0; i < r->count; i++) {
-		candidate[i] = r->instances[i].state == RUN_RUNNING;
+		long long repeats = invocation_repeats(&r->inv, r->instances[i].instance_id);
+
+		candidate[i] = r->instances[i].state == RUN_RUNNING && (repeats < 0 || repeats > 1);
 		candidates += candidate[i];
 	}
 	for (unsigned page_no = 0; more == 1 && !(newest_first && judged == candidates);
@@ -384,6 +389,16 @@ void check_result_free(struct check_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
+/* Scheduled: a periodic instance waiting for its next run (or reboot), not
+ * a command in progress. */
+static bool is_waiting_for_schedule(const struct record *inst)
+{
+	const char *s = inst->invocation_status && *inst->invocation_status ? inst->invocation_status
+									    : inst->legacy_status;
+
+	return s != NULL && strcmp(s, "Scheduled") == 0;
+}
+
 void check_times(struct check_result *r, const struct options *opts, long long now)
 {
 	r->now = now;
@@ -398,13 +413,19 @@ void check_times(struct check_result *r, const struct options *opts, long long n
 		inst->stale = false;
 		inst->over_s = 0;
 		if (opts->max_runtime_s > 0) {
-			/* A Pending run has no StartTime yet: it waits since the
-			 * invocation was created. */
-			if (inst->state == RUN_RUNNING)
-				since = inst->start_time && *inst->start_time ? inst->start_time
-									       : r->inv.creation_time;
-			else
+			since = NULL;
+			if (inst->state != RUN_RUNNING)
 				since = inst->running_start;
+			else if (is_waiting_for_schedule(inst))
+				since = NULL; /* no command runs until its next time */
+			else if (inst->start_time && *inst->start_time)
+				since = inst->start_time;
+			else if (!r->periodic)
+				/* A Pending run of a one-shot invocation waits since
+				 * the invocation was created; a periodic one became
+				 * Pending at its last trigger, which the API does not
+				 * give, so it is not measured. */
+				since = r->inv.creation_time;
 			if (since && parse_api_time(since, &t) == 0 && now - t > opts->max_runtime_s) {
 				inst->hung = true;
 				inst->over_s = now - t;

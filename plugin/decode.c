@@ -125,6 +125,63 @@ static json_t *parse(const char *body, size_t len, struct fault *f)
 	return root;
 }
 
+static int by_runs_id(const void *a, const void *b)
+{
+	const struct instance_runs *x = a, *y = b;
+
+	return strcmp(x->instance_id, y->instance_id);
+}
+
+/* Repeats of each listed instance: the history reader uses it to know an
+ * instance has no earlier run to be judged by. Entries without InstanceId
+ * or Repeats are left out (the list is a hint, not the instance list). */
+static int decode_instance_runs(const json_t *list, struct invocation *inv, struct fault *f)
+{
+	size_t n = list ? json_array_size(list) : 0;
+
+	if (n == 0)
+		return 0;
+	inv->runs = calloc(n, sizeof(*inv->runs));
+	if (inv->runs == NULL) {
+		fault_set(f, FAULT_NOMEM, "out of memory while reading the invocation");
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const json_t *entry = json_array_get(list, i);
+		struct instance_runs *slot = &inv->runs[inv->runs_count];
+		bool has;
+
+		if (!json_is_object(entry)) {
+			shape_fault(f, "Invocation.InvokeInstances", "InvokeInstance[]", "an object", entry);
+			return -1;
+		}
+		if (get_integer(entry, "Repeats", "Invocation.InvokeInstances.InvokeInstance[]", &has,
+				&slot->repeats, f) != 0 ||
+		    get_string(entry, "InstanceId", "Invocation.InvokeInstances.InvokeInstance[]",
+			       &slot->instance_id, f) != 0)
+			return -1;
+		if (slot->instance_id == NULL || !has) {
+			free(slot->instance_id);
+			slot->instance_id = NULL;
+			continue;
+		}
+		inv->runs_count++;
+	}
+	qsort(inv->runs, inv->runs_count, sizeof(*inv->runs), by_runs_id);
+	return 0;
+}
+
+long long invocation_repeats(const struct invocation *inv, const char *instance_id)
+{
+	struct instance_runs key = { .instance_id = (char *)instance_id };
+	const struct instance_runs *hit;
+
+	if (inv->runs_count == 0 || instance_id == NULL)
+		return -1;
+	hit = bsearch(&key, inv->runs, inv->runs_count, sizeof(*inv->runs), by_runs_id);
+	return hit ? hit->repeats : -1;
+}
+
 int decode_invocations(const char *body, size_t len, const char *invoke_id, struct invocation *out,
 		       struct fault *f)
 {
@@ -188,6 +245,8 @@ int decode_invocations(const char *body, size_t len, const char *invoke_id, stru
 				  JSON_ARRAY, &instance_list, f) != 0)
 			goto done;
 		inv.listed_instances = instance_list ? json_array_size(instance_list) : 0;
+		if (decode_instance_runs(instance_list, &inv, f) != 0)
+			goto done;
 	}
 	rc = 0;
 done:
@@ -383,6 +442,9 @@ done:
 
 void invocation_free(struct invocation *inv)
 {
+	for (size_t i = 0; i < inv->runs_count; i++)
+		free(inv->runs[i].instance_id);
+	free(inv->runs);
 	free(inv->invoke_id);
 	free(inv->command_name);
 	free(inv->repeat_mode);

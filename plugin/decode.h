@@ -17,6 +17,13 @@
 #include "fault.h"
 #include "status.h"
 
+/* How many times an instance has run the command so far (InvokeInstance
+ * Repeats), where DescribeInvocations says. */
+struct instance_runs {
+	char *instance_id;
+	long long repeats;
+};
+
 /* The invocation as DescribeInvocations reports it. */
 struct invocation {
 	bool found;               /* false: the API returned no such invocation */
@@ -28,7 +35,12 @@ struct invocation {
 	char *invoke_status;      /* legacy overall status */
 	char *creation_time;
 	size_t listed_instances;  /* InvokeInstances.InvokeInstance entries */
+	struct instance_runs *runs; /* those with InstanceId and Repeats, by id */
+	size_t runs_count;
 };
+
+/* The Repeats DescribeInvocations gave for instance_id, or -1 if none. */
+long long invocation_repeats(const struct invocation *inv, const char *instance_id);
 
 /* One instance, or one run of a periodic invocation, as
  * DescribeInvocationResults reports it. */

@@ -323,6 +323,9 @@ int jsonout_result(struct strbuf *out, const struct check_result *r, const struc
 	put(doc, "breached",
 	    (unsigned)breached < METRIC_COUNT ? json_string(metric_name(breached)) : json_null(),
 	    &bad);
+	/* --wait: how many polls, and whether the deadline came first. */
+	put(doc, "polls", integer((long long)r->polls), &bad);
+	put(doc, "still_running", json_boolean(r->still_running), &bad);
 	put(doc, "instances", instances_value(r), &bad);
 	put(doc, "time_s", seconds(info), &bad);
 	put(doc, "requests", requests(info), &bad);

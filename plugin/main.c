@@ -38,6 +38,12 @@
 
 static const char backstop_text[] =
 	"ECS INVOCATION UNKNOWN - no result before the deadline (-t): the API or the network is too slow\n";
+/* The same for --output-format=json, in the shape of every other fault. */
+static const char backstop_json[] =
+	"{\"state\":\"UNKNOWN\",\"exit_code\":3,\"invoke_id\":null,\"error\":{\"class\":\"deadline\","
+	"\"code\":null,\"message\":\"no result before the deadline (-t): the API or the network is "
+	"too slow\"},\"time_s\":null,\"requests\":null}\n";
+static volatile sig_atomic_t backstop_as_json;
 
 /* Async-signal-safe: write(2) and _exit(2) only. */
 static void on_backstop(int sig)
@@ -45,16 +51,20 @@ static void on_backstop(int sig)
 	ssize_t ignored;
 
 	(void)sig;
-	ignored = write(STDOUT_FILENO, backstop_text, sizeof(backstop_text) - 1);
+	if (backstop_as_json)
+		ignored = write(STDOUT_FILENO, backstop_json, sizeof(backstop_json) - 1);
+	else
+		ignored = write(STDOUT_FILENO, backstop_text, sizeof(backstop_text) - 1);
 	(void)ignored;
 	_exit(STATE_UNKNOWN);
 }
 
-static void arm_backstop(long timeout_s)
+static void arm_backstop(long timeout_s, bool as_json)
 {
 	struct itimerval when = { 0 };
 	struct sigaction sa = { 0 };
 
+	backstop_as_json = as_json;
 	sa.sa_handler = on_backstop;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGALRM, &sa, NULL);
@@ -143,7 +153,7 @@ int main(int argc, char **argv)
 	}
 	if (opts.json)
 		out.limit = JSON_OUTPUT_LIMIT;
-	arm_backstop(opts.timeout_s);
+	arm_backstop(opts.timeout_s, opts.json);
 
 	/* Everything local first: a mistake ends here, before any traffic. */
 	query.env = env_lookup;

@@ -5,6 +5,7 @@
 #include "sign.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "text.h"
@@ -284,23 +285,46 @@ static bool listed_anyway(const struct record *rec)
 
 /* "  output: ..." under an instance: the first --show-output bytes of its
  * command output, Base64-decoded, on one safe line. */
-static void output_lines(struct strbuf *line, const struct record *rec,
-			 const struct options *opts)
+/* The command output under an instance's line, within room bytes:
+ * "  output: <start of the output, made safe>[...] [N more bytes dropped by
+ * the API]\n". The text is cut (at a character boundary, with "...") before
+ * the note is, so the note survives a small share. Returns the bytes
+ * appended to out (0 when not even a short start fits). */
+static size_t output_lines(struct strbuf *out, struct strbuf *work, const struct record *rec,
+			   const struct options *opts, size_t room)
 {
+	static const char head[] = "  output: ", cut[] = "...";
+	char note[64] = "";
 	struct strbuf raw;
+	size_t n, keep;
 
-	strbuf_init(&raw, 64 * 1024);
-	strbuf_puts(line, "  output: ");
-	if (base64_decode(rec->output, strlen(rec->output), &raw) != 0)
-		strbuf_puts(line, "(not Base64: not shown)");
-	else if (raw.len == 0)
-		strbuf_puts(line, "(none)");
-	else
-		text_sanitize(line, raw.data, raw.len, (size_t)opts->show_output);
 	if (rec->dropped > 0)
-		strbuf_printf(line, " [%lld more bytes dropped by the API]", rec->dropped);
-	strbuf_putc(line, '\n');
+		snprintf(note, sizeof(note), " [%lld more bytes dropped by the API]", rec->dropped);
+	strbuf_init(&raw, 64 * 1024);
+	strbuf_reset(work);
+	if (base64_decode(rec->output, strlen(rec->output), &raw) != 0)
+		strbuf_puts(work, "(not Base64: not shown)");
+	else if (raw.len == 0)
+		strbuf_puts(work, "(none)");
+	else
+		text_sanitize(work, raw.data, raw.len, (size_t)opts->show_output);
 	strbuf_free(&raw);
+	n = sizeof(head) - 1 + strlen(note) + 1;
+	if (work->failed || room < n + 16)
+		return 0;
+	keep = work->len;
+	if (n + keep > room) {
+		keep = room - n - (sizeof(cut) - 1);
+		while (keep > 0 && ((unsigned char)work->data[keep] & 0xC0) == 0x80)
+			keep--; /* not inside a UTF-8 sequence */
+	}
+	strbuf_puts(out, head);
+	strbuf_append(out, work->data, keep);
+	if (keep < work->len)
+		strbuf_puts(out, cut);
+	strbuf_puts(out, note);
+	strbuf_putc(out, '\n');
+	return n + keep + (keep < work->len ? sizeof(cut) - 1 : 0);
 }
 
 /* One instance: "i-bp1aaa Failed exit=1 ExitCodeNonzero: the command ..." */
@@ -335,6 +359,9 @@ static void instance_line(struct strbuf *line, const struct record *rec,
 			strbuf_printf(line, "; a newer run in progress for %s (over --max-runtime)", age);
 		else if (rec->hung)
 			strbuf_printf(line, " running for %s (over --max-runtime)", age);
+		else if (rec->state == RUN_RUNNING)
+			strbuf_printf(line, " no completed run since its creation %s ago (over --max-age)",
+				      age);
 		else
 			strbuf_printf(line, " last run %s ago (over --max-age)", age);
 	}
@@ -366,8 +393,6 @@ static void instance_line(struct strbuf *line, const struct record *rec,
 		}
 	}
 	strbuf_putc(line, '\n');
-	if (opts->show_output > 0 && rec->output != NULL)
-		output_lines(line, rec, opts);
 }
 
 /* The API's overall status as our aggregate, to notice disagreement. */
@@ -469,12 +494,15 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 		  enum plugin_state state, enum metric breached, const struct run_info *info)
 {
 	struct strbuf tail, line;
-	size_t shown = 0, budget, trace_room = 0;
+	size_t shown = 0, outputs = 0, budget, trace_room = 0;
 	static const enum run_state order[] = { RUN_FAILED, RUN_STOPPED, RUN_RUNNING, RUN_FINISHED };
+	const struct record **shown_recs = calloc(r->count ? r->count : 1, sizeof(*shown_recs));
 	int rc;
 
+	if (shown_recs == NULL)
+		return -1;
 	strbuf_init(&tail, OUTPUT_MAX / 2);
-	strbuf_init(&line, 1024);
+	strbuf_init(&line, 0); /* an output line can be 3x its bytes: U+FFFD */
 
 	strbuf_printf(out, PREFIX "%s - %s %s: ", plugin_state_name(state), opts->invoke_id,
 		      aggregate_name(r->aggregate));
@@ -491,20 +519,37 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 			 : 0;
 
 	/* Worst first; finished instances only with -v, or when their schedule
-	 * has stalled or a newer run hangs. */
+	 * has stalled or a newer run hangs. First the instance lines that fit:
+	 * which instances failed matters more than what one of them printed. */
 	for (size_t o = 0; o < sizeof(order) / sizeof(order[0]); o++) {
 		for (size_t i = 0; i < r->count; i++) {
-			if (r->instances[i].state != order[o] ||
-			    (order[o] == RUN_FINISHED && opts->verbosity < 1 && !listed_anyway(&r->instances[i])))
+			const struct record *rec = &r->instances[i];
+
+			if (rec->state != order[o] ||
+			    (order[o] == RUN_FINISHED && opts->verbosity < 1 && !listed_anyway(rec)))
 				continue;
-			instance_line(&line, &r->instances[i], opts, r->now);
+			instance_line(&line, rec, opts, r->now);
 			if (line.failed || line.len > budget) {
 				budget = 0;
 				continue;
 			}
-			strbuf_append(out, line.data, line.len);
 			budget -= line.len;
-			shown++;
+			shown_recs[shown++] = rec;
+			if (opts->show_output > 0 && rec->output != NULL)
+				outputs++;
+		}
+	}
+	/* Then each line with its command output under it, the outputs sharing
+	 * what is left: an output shorter than its share leaves the rest to the
+	 * ones after it. */
+	for (size_t k = 0; k < shown; k++) {
+		const struct record *rec = shown_recs[k];
+
+		instance_line(&line, rec, opts, r->now);
+		strbuf_append(out, line.data, line.len);
+		if (opts->show_output > 0 && rec->output != NULL) {
+			budget -= output_lines(out, &line, rec, opts, budget / outputs);
+			outputs--;
 		}
 	}
 	{
@@ -521,6 +566,7 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 	if (opts->verbosity >= 2 && out->len < OUTPUT_MAX)
 		append_trace(out, info->trace, OUTPUT_MAX - out->len);
 	rc = out->failed ? -1 : 0;
+	free(shown_recs);
 	strbuf_free(&tail);
 	strbuf_free(&line);
 	return rc;

@@ -42,7 +42,19 @@ def history(order):
             "instances": instances, "expect": {"aggregate": None, "state": None}}
 
 
-EXTRA = {"t-hz0histnewest": history("newest"), "t-hz0histoldest": history("oldest")}
+def with_new_instance():
+    """The newest-first history plus i-new, whose first run is still going:
+    it has no earlier run (Repeats 1), so looking for one must not make the
+    plugin read all 10,000 records."""
+    s = history("newest")
+    s["invocation"]["InvokeId"] = "t-hz0histnew"
+    s["instances"].append({"InstanceId": "i-new", "runs": [
+        {"InvocationStatus": "Running", "StartTime": iso(T0 + 999 * 3600 + 50)}]})
+    return s
+
+
+EXTRA = {"t-hz0histnewest": history("newest"), "t-hz0histoldest": history("oldest"),
+         "t-hz0histnew": with_new_instance()}
 with Simulator(extra_scenarios=EXTRA) as sim:
     base = ["-e", sim.url, "--cacert", sim.cacert, "-t", "60"]
     for order, pages in (("newest", 1), ("oldest", 200)):
@@ -57,4 +69,10 @@ with Simulator(extra_scenarios=EXTRA) as sim:
         t.is_(len(hist), pages, "%s first: %d page(s) of history read of 200" % (order, pages))
         t.ok(all(str(q.get("max_results")) == "50" for q in hist), "%s first: pages of 50" % order)
         t.is_(r.stderr, "", "%s first: nothing on stderr" % order)
+    sim.clear_log()
+    r = run_plugin(["-i", "t-hz0histnew", "-v"] + base, env=plugin_env(sim))
+    hist = [q for q in sim.requests() if q.get("include_history") in (True, "true")]
+    t.like(r.stdout, r"PartialFailed: 1 of 11 instances failed, 1 running",
+           "a new instance on its first run: counted as running, i-0 still judged by its run before")
+    t.is_(len(hist), 1, "and one page of history is read, not 200")
 t.done()

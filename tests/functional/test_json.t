@@ -18,7 +18,7 @@ STATES = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
 LABELS = ["total", "running", "finished", "failed", "stopped"]
 RESULT_KEYS = ["state", "exit_code", "invoke_id", "region", "aggregate", "summary", "periodic",
                "repeat_mode", "command_name", "creation_time", "api_status", "counts",
-               "thresholds", "breached", "instances", "time_s", "requests"]
+               "thresholds", "breached", "polls", "still_running", "instances", "time_s", "requests"]
 INSTANCE_KEYS = ["instance_id", "state", "status", "invocation_status", "legacy_status",
                  "exit_code", "error_code", "error_info", "start_time", "finished_time", "output", "dropped",
                  "hung", "stale", "over_s"]
@@ -236,5 +236,28 @@ for args, invoke_id, needle in USAGE:
     t.is_((err.get("class"), err.get("code")), ("usage", None), name + ": class usage, no code")
     t.ok(needle in (err.get("message") or ""), name + ": says " + needle, err.get("message"))
     t.ok(doc.get("requests") in (0, None), name + ": no request", doc.get("requests"))
+
+# The backstop (a timer past the deadline, for a libcurl that would not keep
+# its own) answers in JSON too: fire it early with SIGALRM on a hanging read.
+with Simulator() as sim:
+    import signal
+    import subprocess
+    import time
+    from ecstest import plugin_path
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
+    env.update({k: v for k, v in os.environ.items() if k.endswith("SAN_OPTIONS")})
+    env.update(plugin_env(sim))
+    p = subprocess.Popen([plugin_path(), "-i", "t-hz0hang", "-e", sim.url, "--cacert", sim.cacert, "-t", "20",
+                          "--output-format=json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.0)
+    p.send_signal(signal.SIGALRM)
+    out, err = p.communicate(timeout=20)
+    try:
+        doc = json.loads(out)
+    except ValueError:
+        doc = {}
+    t.is_((p.returncode, list(doc), (doc.get("error") or {}).get("class")), (3, FAULT_KEYS, "deadline"),
+          "the backstop's answer is a JSON fault document, class deadline, exit 3")
+    t.is_(err, b"", "the backstop: nothing on stderr")
 
 t.done()

@@ -28,7 +28,22 @@ EXTRA = {
              "OutputBase64": base64.b64encode(b"\x00start\x1b[31m red " + big_text.encode()).decode()}
             for n in range(12)],
         "expect": {"aggregate": "Failed", "state": "CRITICAL"},
-    }
+    },
+    # Output that is not UTF-8 (GBK from a Windows instance, binary): each bad
+    # byte becomes U+FFFD, three bytes, so 512 bytes read print as 1.5 KB.
+    "t-hz0gbk": {
+        "description": "made by test_output.t: 1 KB of bytes that are not UTF-8",
+        "class": "normal",
+        "invocation": {"InvokeId": "t-hz0gbk", "CommandName": "sim-check",
+                       "CreationTime": "2026-11-28T10:00:00Z", "InvocationStatus": "Failed"},
+        "instances": [
+            {"InstanceId": "i-gbk%d" % n, "InvocationStatus": "Failed", "ExitCode": 1,
+             "ErrorCode": "ExitCodeNonzero", "StartTime": "2026-11-28T10:00:01Z",
+             "FinishTime": "2026-11-28T10:00:03Z",
+             "OutputBase64": base64.b64encode(bytes(range(128, 256)) * 8).decode()}
+            for n in range(3)],
+        "expect": {"aggregate": "Failed", "state": "CRITICAL"},
+    },
 }
 
 with Simulator(extra_scenarios=EXTRA) as sim:
@@ -71,8 +86,20 @@ with Simulator(extra_scenarios=EXTRA) as sim:
          "NUL and ESC made harmless, '|' replaced", out[:1])
     t.ok(out and out[0].endswith("... [4096 more bytes dropped by the API]"),
          "cut at 512 bytes, and the API's Dropped bytes noted", out[:1])
-    t.like(r.stdout, r"\n\.\.\. and \d+ more\n", "instances that did not fit are counted")
     t.is_(r.stderr, "", "nothing on stderr")
+    t.is_(len(out), 12, "all 12 failed instances listed, each output cut to its share of the 4 KB")
+    r = run_plugin(["-i", "t-hz0bigfail", "--show-output"] + base, env=env)
+    t.like(r.stdout, r"\n\.\.\. and \d+ more\n", "t-hz0bigfail: instances that did not fit are counted")
+    t.ok(len(r.stdout.encode()) <= 4096, "and the whole text stays under 4 KB")
+
+    for opt in ("--show-output", "--show-output=4000"):
+        r = run_plugin(["-i", "t-hz0gbk", opt] + base, env=env)
+        lines = r.stdout.split("\n")
+        size = len(r.stdout.encode())
+        t.is_([l.split(" ")[0] for l in lines[1:] if l.startswith("i-")], ["i-gbk0", "i-gbk1", "i-gbk2"],
+              "%s, output not UTF-8: every failed instance keeps its line" % opt)
+        t.ok(size <= 4096 and lines[2].startswith("  output: \ufffd"),
+             "%s: the output under the first, cut to fit 4 KB (%d bytes)" % (opt, size), lines[2][:40])
 
     r = run_plugin(["-i", "t-hz0partial", "--show-output", "--output-format=json"] + base, env=env)
     doc = json.loads(r.stdout)

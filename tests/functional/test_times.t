@@ -56,6 +56,11 @@ EXTRA = {
         {"InstanceId": "i-fresh", "runs": [run(3 * 3600), run(3600)]},
         {"InstanceId": "i-stale", "runs": [run(3 * 86400), run(2 * 86400)]},
         {"InstanceId": "i-never", "runs": [run(600, "Running")]}]),
+    # Periodic, created three days ago and never fired: one instance waits
+    # for its schedule (Scheduled), one was just triggered (Pending).
+    "t-hz0sched": scenario("t-hz0sched", "Period", [
+        {"InstanceId": "i-wait", "InvocationStatus": "Scheduled"},
+        {"InstanceId": "i-trig", "InvocationStatus": "Pending"}]),
     # Periodic: the newest run hangs for 5 hours, the one before succeeded.
     "t-hz0perhung": scenario("t-hz0perhung", "Period", [
         {"InstanceId": "i-ph", "runs": [run(6 * 3600), run(5 * 3600, "Running")]}]),
@@ -93,12 +98,24 @@ with Simulator(extra_scenarios=EXTRA, clock_frozen_at=T0) as sim:
     t.like(first, r"; 2 with no run in 1d0h", "line 1 counts the stalled instances (i-stale, i-never)")
     t.like(r.stdout, r"\ni-stale Success exit=0 last run 1d23h ago \(over --max-age\)",
            "i-stale is named with the age of its last completed run (finished 2 s after its start 2 days ago)")
-    t.like(r.stdout, r"\ni-never Running last run 3d0h ago \(over --max-age\)", "i-never is measured from the creation")
+    t.like(r.stdout, r"\ni-never Running no completed run since its creation 3d0h ago \(over --max-age\)",
+           "i-never is measured from the creation, and says it never completed a run")
     t.ok("\ni-fresh" not in r.stdout, "i-fresh, which ran an hour ago, is not listed")
     r, first = check("t-hz0stall", ["--max-age", "4d", "--map", "Running=ok"])
     t.is_(r.code, 0, "with --max-age 4d nothing is stale")
     r, _ = check("t-hz0stall", [])
     t.is_(r.code, 1, "without --max-age, i-never still counts as running (WARNING)")
+
+    r, first = check("t-hz0sched", ["--max-runtime", "1h"])
+    t.is_(r.code, 1, "a periodic instance waiting for its schedule, or Pending since an unknown trigger, "
+          "is not a hung run: Running (WARNING), not CRITICAL")
+    t.ok("over" not in r.stdout, "nothing is said to be over --max-runtime", r.stdout)
+    r, first = check("t-hz0sched", ["--max-age", "1d"])
+    t.is_(r.code, 2, "but with --max-age 1d, three days without a completed run is CRITICAL")
+    t.like(r.stdout, r"\ni-wait Scheduled no completed run since its creation 3d0h ago \(over --max-age\)",
+           "i-wait is named as never having completed a run")
+    r, first = check("t-hz0reboot", ["--max-runtime", "1h"])
+    t.is_(r.code, 1, "t-hz0reboot: an instance waiting for the next reboot is not hung")
 
     r, first = check("t-hz0perhung", ["--max-runtime", "4h"])
     t.is_(r.code, 2, "periodic: the newest run hanging 5h is CRITICAL, though the last completed run succeeded")
@@ -120,5 +137,16 @@ with Simulator(extra_scenarios=EXTRA, clock_frozen_at=T0 + 3 * 86400) as sim:
     t.is_(r.code, 2, "a run 2h old by the local clock is 3d2h old by the API's: CRITICAL with --max-runtime 1d")
     t.like(r.stdout, r"\ni-hung Running running for 3d2h ", "and its age is the API's")
     t.like(r.stdout, r"\nthe local clock is 259[12]\d\d s behind the API's", "-v says the local clock is 3 days behind")
+
+# Ten minutes off is inside the API's 15-minute timestamp window: nothing is
+# refused or corrected, and still the ages are the API's (2h10m, not 2h00m).
+with Simulator(extra_scenarios=EXTRA, clock_frozen_at=T0 + 600) as sim:
+    r = run_plugin(["-i", "t-hz0hung", "-e", sim.url, "--cacert", sim.cacert, "--max-runtime", "1h",
+                    "-vv"], env=plugin_env(sim))
+    t.is_([q.get("verdict") for q in sim.requests()], ["ok", "ok"], "10 min off: no request refused")
+    t.like(r.stdout, r"\ni-hung Running running for 2h10m \(over --max-runtime\)",
+           "10 min off: the age is on the API's clock, uncorrected")
+    t.like(r.stdout, r"\ntimes measured on the API's clock \(its Date header\): %s; the local clock is "
+           r"(59\d|600) s behind\n" % re.escape(iso(-600)), "-vv says the local clock is 10 minutes behind")
 
 t.done()

@@ -2,6 +2,7 @@
 """--wait and --interval, the cron use: poll until no instance is running or
 the -t deadline comes, each poll a fresh signed request over the same
 connection; a deadline reached while running reports Running, never OK."""
+import json
 import os
 import sys
 
@@ -61,6 +62,12 @@ with Simulator(extra_scenarios={"t-hz0later": LATER}) as sim:
     t.ok(r.elapsed <= 4 + 1.0, "--wait: the -t deadline is kept (%.2f s)" % r.elapsed)
     t.ok(len([q for q in sim.requests() if q.get("action") == "DescribeInvocations"]) >= 3,
          "--wait: it did poll meanwhile")
+    r = run_plugin(["-i", "t-hz0running", "--wait", "--interval", "1", "-t", "3", "--output-format=json"] + base,
+                   env=env)
+    doc = json.loads(r.stdout) if r.stdout.startswith("{") else {}
+    t.ok(r.code == 1 and doc.get("still_running") is True and doc.get("polls", 0) >= 2,
+         "--output-format=json says still_running and how many polls (%s, %s)"
+         % (doc.get("still_running"), doc.get("polls")))
 
     # An interval longer than the deadline: one last poll just inside it.
     sim.clear_log()

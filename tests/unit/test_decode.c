@@ -18,7 +18,8 @@ static void test_invocations(void)
 		"{\"InvokeId\":\"t-hz0a\",\"CommandName\":\"deploy\",\"RepeatMode\":\"Period\","
 		"\"Frequency\":\"rate(5m)\",\"InvocationStatus\":\"Running\",\"InvokeStatus\":\"Running\","
 		"\"CreationTime\":\"2026-11-28T10:00:00Z\",\"Timed\":true,"
-		"\"InvokeInstances\":{\"InvokeInstance\":[{\"InstanceId\":\"i-1\"},{\"InstanceId\":\"i-2\"}]}}]}}";
+		"\"InvokeInstances\":{\"InvokeInstance\":[{\"InstanceId\":\"i-2\",\"Repeats\":7},"
+		"{\"InstanceId\":\"i-1\",\"Repeats\":1},{\"InstanceId\":\"i-3\"}]}}]}}";
 
 	fault_clear(&f);
 	is_int(decode_invocations(body, LEN(body), "t-hz0a", &inv, &f), 0, "invocation decodes");
@@ -28,8 +29,17 @@ static void test_invocations(void)
 	is_str(inv.invocation_status, "Running", "InvocationStatus");
 	is_str(inv.invoke_status, "Running", "InvokeStatus");
 	is_str(inv.creation_time, "2026-11-28T10:00:00Z", "CreationTime");
-	is_int(inv.listed_instances, 2, "nested instances counted");
+	is_int(inv.listed_instances, 3, "nested instances counted");
+	is_int(invocation_repeats(&inv, "i-1"), 1, "Repeats of i-1");
+	is_int(invocation_repeats(&inv, "i-2"), 7, "Repeats of i-2 (the list is searched, not assumed sorted)");
+	is_int(invocation_repeats(&inv, "i-3"), -1, "no Repeats given: unknown");
+	is_int(invocation_repeats(&inv, "i-9"), -1, "an instance not listed: unknown");
 	invocation_free(&inv);
+
+	body = "{\"Invocations\":{\"Invocation\":[{\"InvokeId\":\"t-x\",\"InvokeInstances\":"
+	       "{\"InvokeInstance\":[{\"InstanceId\":\"i-1\",\"Repeats\":\"many\"}]}}]}}";
+	is_int(decode_invocations(body, LEN(body), "t-x", &inv, &f), -1, "Repeats as a string is refused");
+	ok(strstr(f.text, "Repeats") != NULL, "names it: %s", f.text);
 
 	body = "{\"RequestId\":\"R\",\"TotalCount\":0,\"Invocations\":{\"Invocation\":[]}}";
 	is_int(decode_invocations(body, LEN(body), "t-x", &inv, &f), 0, "empty list decodes");
