@@ -133,8 +133,9 @@ static int by_runs_id(const void *a, const void *b)
 }
 
 /* Repeats of each listed instance: the history reader uses it to know an
- * instance has no earlier run to be judged by. Entries without InstanceId
- * or Repeats are left out (the list is a hint, not the instance list). */
+ * instance has no earlier run to be judged by. The list is a hint, not the
+ * instance list (DescribeInvocationResults is), so an entry without a string
+ * InstanceId and an integer Repeats is passed over rather than refused. */
 static int decode_instance_runs(const json_t *list, struct invocation *inv, struct fault *f)
 {
 	size_t n = list ? json_array_size(list) : 0;
@@ -148,23 +149,18 @@ static int decode_instance_runs(const json_t *list, struct invocation *inv, stru
 	}
 	for (size_t i = 0; i < n; i++) {
 		const json_t *entry = json_array_get(list, i);
+		const json_t *id = json_object_get(entry, "InstanceId");
+		const json_t *repeats = json_object_get(entry, "Repeats");
 		struct instance_runs *slot = &inv->runs[inv->runs_count];
-		bool has;
 
-		if (!json_is_object(entry)) {
-			shape_fault(f, "Invocation.InvokeInstances", "InvokeInstance[]", "an object", entry);
-			return -1;
-		}
-		if (get_integer(entry, "Repeats", "Invocation.InvokeInstances.InvokeInstance[]", &has,
-				&slot->repeats, f) != 0 ||
-		    get_string(entry, "InstanceId", "Invocation.InvokeInstances.InvokeInstance[]",
-			       &slot->instance_id, f) != 0)
-			return -1;
-		if (slot->instance_id == NULL || !has) {
-			free(slot->instance_id);
-			slot->instance_id = NULL;
+		if (!json_is_string(id) || !json_is_integer(repeats))
 			continue;
+		slot->instance_id = strdup(json_string_value(id));
+		if (slot->instance_id == NULL) {
+			fault_set(f, FAULT_NOMEM, "out of memory while reading the invocation");
+			return -1;
 		}
+		slot->repeats = (long long)json_integer_value(repeats);
 		inv->runs_count++;
 	}
 	qsort(inv->runs, inv->runs_count, sizeof(*inv->runs), by_runs_id);

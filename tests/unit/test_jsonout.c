@@ -114,7 +114,7 @@ static bool is_keys(const json_t *o, const char *want, const char *name)
 
 #define RESULT_KEYS                                                                        \
 	"state,exit_code,invoke_id,region,aggregate,summary,periodic,repeat_mode,command_name," \
-	"creation_time,api_status,counts,thresholds,breached,instances,time_s,requests"
+	"creation_time,api_status,counts,thresholds,breached,polls,still_running,instances,time_s,requests"
 #define INSTANCE_KEYS                                                                    \
 	"instance_id,state,status,invocation_status,legacy_status,exit_code,error_code," \
 	"error_info,start_time,finished_time,output,dropped,hung,stale,over_s"
