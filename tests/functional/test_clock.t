@@ -44,8 +44,9 @@ for offset in (HOUR, -HOUR):
             sim.clear_log()
             r = run_plugin(["-i", "t-hz0partial", "-v", "--signature-version", sig] + base, env=env)
             t.is_(r.code, 2, tag + ": the same answer as with a right clock (CRITICAL)")
-            # The Date header counts whole seconds, so the offset is known to within one.
-            t.like(r.stdout, r"\nthe local clock is (3599|3600|3601) s %s the API's" % way, tag + ": -v says so")
+            # The Date header counts whole seconds and the simulator's clock
+            # stands still at T0 while the local one moves on: about an hour.
+            t.like(r.stdout, r"\nthe local clock is 3[56]\d\d s %s the API's" % way, tag + ": -v says so")
             verdicts = [q.get("verdict") for q in sim.requests()]
             t.is_(verdicts, ["InvalidTimeStamp.Expired", "ok", "ok"], tag + ": one refused, then the rest accepted")
             t.is_(r.stderr, "", tag + ": nothing on stderr")

@@ -47,7 +47,7 @@ with Simulator(extra_scenarios={"t-hz0later": LATER}) as sim:
     t.is_(len(polls), 4, "--wait: Pending, Running, Running, then finished: 4 polls")
     t.is_(len({q.get("nonce") for q in reqs}), len(reqs), "--wait: every poll signed anew (fresh nonces)")
     t.is_(sim.connections(), 1, "--wait: one connection for all the polls")
-    t.like(r.stdout, r"4 polls over [34] s", "-vv says how many polls")
+    t.like(r.stdout, r"4 polls over \d+ s", "-vv says how many polls")
     t.is_(r.stderr, "", "--wait: nothing on stderr")
     sim.reset_faults()
     r = run_plugin(["-i", "t-hz0later"] + base, env=env)
@@ -58,7 +58,7 @@ with Simulator(extra_scenarios={"t-hz0later": LATER}) as sim:
     r = run_plugin(["-i", "t-hz0running", "--wait", "--interval", "1", "-t", "4"] + base, env=env)
     t.is_(r.code, 1, "--wait, still running at the deadline: WARNING (Running), not OK")
     t.like(r.stdout, r"^ECS INVOCATION WARNING - t-hz0running Running: 2 of 3 instances running; "
-                     r"still running after [234] s of --wait \|", "line 1 says it is still running")
+                     r"still running after [1-4] s of --wait \|", "line 1 says it is still running")
     t.ok(r.elapsed <= 4 + 1.0, "--wait: the -t deadline is kept (%.2f s)" % r.elapsed)
     t.ok(len([q for q in sim.requests() if q.get("action") == "DescribeInvocations"]) >= 3,
          "--wait: it did poll meanwhile")
@@ -70,11 +70,14 @@ with Simulator(extra_scenarios={"t-hz0later": LATER}) as sim:
          % (doc.get("still_running"), doc.get("polls")))
 
     # An interval longer than the deadline: one last poll just inside it.
-    sim.clear_log()
-    r = run_plugin(["-i", "t-hz0running", "--wait", "--interval", "1000", "-t", "4"] + base, env=env)
-    reads = len([q for q in sim.requests() if q.get("action") == "DescribeInvocations"])
-    t.ok(r.code == 1 and reads == 2 and 2.5 <= r.elapsed <= 5.0,
-         "--interval beyond -t: a last poll just before the deadline (%d reads, %.2f s)" % (reads, r.elapsed))
+    # (The plugin's own count of polls: the previous run, which gave up at
+    # its deadline, may still have a request on its way to the log.)
+    r = run_plugin(["-i", "t-hz0running", "--wait", "--interval", "1000", "-t", "4", "--output-format=json"] + base,
+                   env=env)
+    doc = json.loads(r.stdout) if r.stdout.startswith("{") else {}
+    t.ok(r.code == 1 and doc.get("polls") == 2 and doc.get("requests") == 4 and 2.5 <= r.elapsed <= 5.0,
+         "--interval beyond -t: a last poll just before the deadline (%s polls, %s requests, %.2f s)"
+         % (doc.get("polls"), doc.get("requests"), r.elapsed))
 
     # A finished invocation is not polled twice; without --wait there is one read.
     sim.clear_log()
