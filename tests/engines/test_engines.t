@@ -180,6 +180,43 @@ CASES = [
          icinga={"ecs_invocation_profile": "monitor", "ecs_invocation_sts_endpoint": "@URL@",
                  "ecs_invocation_verbose": 2},
          argv=[["--profile", "monitor"], ["--sts-endpoint", "@URL@"], ["-vv"]]),
+    # Every other option at once, the ECS instance RAM role from the
+    # simulator's metadata service as the credentials (no file, no key).
+    Case("allopts", "t-hz0finished", 0,
+         re.escape("ECS INVOCATION OK - t-hz0finished Finished: 3 of 3 instances finished"),
+         [re.escape(x) for x in ("total=3;1:;1:;0", "running=0;0;0;0;3", "finished=3;1:;1:;0;3",
+                                 "failed=0;0;0;0;3", "stopped=0;0;0;0;3")]
+         + [r"time=\d+\.\d{3}s;;;0"], long=None,
+         long_has=[r"endpoint https://127\.0\.0\.1:\d+, region cn-hangzhou \(from -r\),"
+                   r" signature v1 \(HMAC-SHA1\)",
+                   r"credentials: ECS RAM role 'MonitorRole' from http://127\.0\.0\.1:\d+"
+                   r" \(IMDSv2; .*\)"],
+         nagios="--ram-role MonitorRole --metadata-url=@MDURL@ --signature-version 1"
+                " --ok-exit-codes 0,3 --wait --interval 1 --max-runtime 1d --max-age 1d"
+                " --warning-total 1: --critical-total 1: --warning-running 0"
+                " --critical-running 0 --warning-finished 1: --critical-finished 1:"
+                " --warning-failed 0 --critical-failed 0 --warning-stopped 0"
+                " --critical-stopped 0 --map NotFound=critical -vv",
+         icinga={"ecs_invocation_ram_role": "MonitorRole", "ecs_invocation_metadata_url": "@MDURL@",
+                 "ecs_invocation_signature_version": 1, "ecs_invocation_ok_exit_codes": "0,3",
+                 "ecs_invocation_wait": True, "ecs_invocation_interval": 1,
+                 "ecs_invocation_max_runtime": "1d", "ecs_invocation_max_age": "1d",
+                 "ecs_invocation_warning_total": "1:", "ecs_invocation_critical_total": "1:",
+                 "ecs_invocation_warning_running": "0", "ecs_invocation_critical_running": "0",
+                 "ecs_invocation_warning_finished": "1:", "ecs_invocation_critical_finished": "1:",
+                 "ecs_invocation_warning_failed": "0", "ecs_invocation_critical_failed": "0",
+                 "ecs_invocation_warning_stopped": "0", "ecs_invocation_critical_stopped": "0",
+                 "ecs_invocation_map": "NotFound=critical", "ecs_invocation_verbose": 2},
+         argv=[["--ram-role", "MonitorRole"], ["--metadata-url", "@MDURL@"],
+               ["--signature-version", "1"], ["--ok-exit-codes", "0,3"], ["--wait"],
+               ["--interval", "1"], ["--max-runtime", "1d"], ["--max-age", "1d"],
+               ["--warning-total", "1:"], ["--critical-total", "1:"],
+               ["--warning-running", "0"], ["--critical-running", "0"],
+               ["--warning-finished", "1:"], ["--critical-finished", "1:"],
+               ["--warning-failed", "0"], ["--critical-failed", "0"],
+               ["--warning-stopped", "0"], ["--critical-stopped", "0"],
+               ["--map", "NotFound=critical"], ["-vv"]],
+         file_credentials=False),
     # Icinga 2's env route: the keys in custom variables, handed over as
     # environment variables (here the STS key with its token); -vvv prints
     # each request, with the signature and the token redacted.
@@ -544,7 +581,7 @@ try:
     # ---------------------------------------------------------- Nagios 4
     def nagios_arg3(case):
         base = "--endpoint=%s --cacert=%s" % (nsim.url, nsim.cacert)
-        extra = case.nagios.replace("@URL@", nsim.url)
+        extra = case.nagios.replace("@URL@", nsim.url).replace("@MDURL@", nsim.metadata_url)
         return (base + " " + extra).strip()
 
     ncases = [c for c in CASES if not c.icinga_only]
@@ -615,7 +652,9 @@ try:
         if c.file_credentials:
             v["ecs_invocation_credentials_file"] = ICRED
         for k, x in c.icinga.items():
-            v[k] = subst.get(x, x.replace("@URL@", isim.url)) if isinstance(x, str) else x
+            if isinstance(x, str):
+                x = subst.get(x, x.replace("@URL@", isim.url).replace("@MDURL@", isim.metadata_url))
+            v[k] = x
         body = "".join("\tvars.%s = %s\n" % (k, icinga_value(x)) for k, x in v.items())
         return 'object Service "%s" {\n\timport "ecs-e2e-service"\n%s}\n' % (c.name, body)
 
@@ -733,7 +772,8 @@ try:
               "icinga2 %s: PluginContribDir + /check_ecs_invocation" % c.name)
         want = [["--invoke-id", c.invoke_id], ["--region", REGION],
                 ["--endpoint", isim.url], ["--cacert", isim.cacert], ["--timeout", "30"]]
-        want += [[x.replace("@URL@", isim.url) for x in w] for w in c.argv]
+        want += [[x.replace("@URL@", isim.url).replace("@MDURL@", isim.metadata_url) for x in w]
+                 for w in c.argv]
         missing = [w for w in want if not any(argv[i:i + len(w)] == w
                                               for i in range(len(argv)))]
         t.ok(not missing, "icinga2 %s: the argv Icinga built from the custom variables"
@@ -758,6 +798,11 @@ try:
              and any(k.startswith("STS.") and k != "STS.testid" for k in keys),
              "%s: the [default] key, and AssumeRole once for the [monitor] profile" % core,
              "keys %r, AssumeRole %r" % (keys, assumed))
+        imds = [r.get("path") for r in sim.requests("imds")]
+        t.ok("/latest/api/token" in imds and
+             "/latest/meta-data/ram/security-credentials/MonitorRole" in imds,
+             "%s allopts: --ram-role read the role's keys from the metadata service" % core,
+             repr(imds))
         t.is_("STS.testid" in keys, core == "icinga2",
               "%s: the env route's STS key%s" % (core, " was used" if core == "icinga2"
                                                  else ": not configured in Nagios"))
@@ -814,6 +859,25 @@ try:
           " cache and the API's vars only (never in a command, result, state or log)")
     san = os.listdir(SAN)
     t.ok(not san, "no sanitizer report from any plugin run under the cores", repr(san))
+
+    # ------------------------------------------ every option has a variable
+    helptext = subprocess.run([plugin_path(), "--help"], stdin=subprocess.DEVNULL,
+                              capture_output=True).stdout.decode("utf-8", "replace")
+    options = set()
+    for name in re.findall(r"--([a-z][a-zA-Z]*(?:-[a-zA-Z]+)*)", helptext):
+        if name.endswith("-METRIC"):
+            options |= {name[:-6] + m for m in
+                        ("total", "running", "finished", "failed", "stopped")}
+        else:
+            options.add(name)
+    options -= {"help", "version", "output-format"}
+    with open(ICINGA_SNIPPET) as f:
+        conf = f.read()
+    missing = sorted(o for o in options if not re.search(
+        r'(^\s*"--%s" = \{|key = "--%s"$)' % (o, o), conf, re.M))
+    t.ok(len(options) >= 25 and not missing, "the CheckCommand has an argument for each of the"
+         " plugin's %d options in --help (but help, version, output-format)" % len(options),
+         "missing: %r" % missing)
 
     # --------------------------------------------------- README
     with open(README, encoding="utf-8") as f:
