@@ -1,16 +1,19 @@
 #!/bin/sh
 # Install what check_ecs_invocation needs on Debian 12, from Debian's own packages.
-#   packaging/install-deps.sh          build dependencies (compiler, autotools, libraries)
-#   packaging/install-deps.sh --test   the above plus what the test suite uses
+#   packaging/install-deps.sh            build dependencies (compiler, autotools, libraries)
+#   packaging/install-deps.sh --test     the above plus what the test suite uses (--engines too)
+#   packaging/install-deps.sh --engines  Nagios 4 and Icinga 2 for make check-engines
 # Run as root or through sudo. Safe to run again: apt skips what is already there.
 set -eu
 
 want_tests=no
+want_engines=no
 for arg in "$@"; do
 	case "$arg" in
-	--test) want_tests=yes ;;
+	--test) want_tests=yes want_engines=yes ;;
+	--engines) want_engines=yes ;;
 	-h | --help)
-		sed -n '2,5s/^# \{0,1\}//p' "$0"
+		sed -n '2,6s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)
@@ -45,9 +48,43 @@ if [ "$want_tests" = yes ]; then
 	fi
 fi
 
+# The monitoring cores that tests/engines runs in private instances (make
+# check-engines, part of the suite): the daemons only, nagios4-core rather
+# than the nagios4 package, whose web interface brings Apache and PHP. The
+# system services they (and exim4, the mailer nagios4-common needs) come with
+# are of no use to the tests and must not run: those this run installs are
+# kept from starting (policy-rc.d, which both invoke-rc.d and systemd's
+# deb-systemd-invoke obey) and then disabled. Services already installed
+# before are the machine owner's and stay as they are.
+fresh_services=""
+if [ "$want_engines" = yes ]; then
+	packages="$packages nagios4-core icinga2"
+	for pkg_service in nagios4-common:nagios4 icinga2-bin:icinga2 exim4-base:exim4; do
+		if [ "$(dpkg-query -W -f='${db:Status-Status}' "${pkg_service%%:*}" 2>/dev/null)" != installed ]; then
+			fresh_services="$fresh_services ${pkg_service#*:}"
+		fi
+	done
+fi
+policy=/usr/sbin/policy-rc.d
+if [ -n "$fresh_services" ] && [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# install-deps.sh: start no service while it installs\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
+
 export DEBIAN_FRONTEND=noninteractive
 # Fresh machines and containers ship without package lists.
 apt-get update -qq
 # shellcheck disable=SC2086 # the list is meant to split into words
 apt-get install -y -qq --no-install-recommends $packages >/dev/null
+
+for service in $fresh_services; do
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now --quiet "$service" 2>/dev/null || true
+	else
+		# No systemd (a container): nothing started, keep it so at boot.
+		update-rc.d "$service" disable >/dev/null 2>&1 || true
+	fi
+done
+[ -z "$fresh_services" ] || echo "install-deps.sh: disabled the new services:$fresh_services"
 echo "install-deps.sh: dependencies installed"
