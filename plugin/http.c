@@ -163,7 +163,20 @@ static void transport_fault(struct http_client *c, CURLcode rc, const char *url,
 			  url, detail);
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		fault_set(f, FAULT_DEADLINE, "no complete answer from %s before the deadline", url);
+		/* libcurl's message says which phase ran out of time. */
+		if (strncmp(c->errbuf, "Resolving timed out", 19) == 0)
+			fault_set(f, FAULT_DEADLINE,
+				  "the DNS look-up of the API host of %s did not finish before the deadline: check the resolver (/etc/resolv.conf)",
+				  url);
+		else if (strncmp(c->errbuf, "Connection timed out", 20) == 0 ||
+			 strncmp(c->errbuf, "SSL connection timeout", 22) == 0)
+			fault_set(f, FAULT_DEADLINE,
+				  "%s did not answer the connection before the deadline: check -e, firewalls and any proxy",
+				  url);
+		else
+			fault_set(f, FAULT_DEADLINE,
+				  "no complete answer from %s before the deadline: the API or the network is too slow; raise -t or try later",
+				  url);
 		break;
 	case CURLE_WRITE_ERROR:
 		if (resp->body.over) {
@@ -214,6 +227,13 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700
+	/* A look-up that hangs must not hold the run past its deadline: when
+	 * the transfer times out, leave the resolver thread behind instead of
+	 * waiting for it to finish (the backstop would end the run, but
+	 * without saying it was DNS). */
+	curl_easy_setopt(h, CURLOPT_QUICK_EXIT, 1L);
+#endif
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, left_ms);
 #if LIBCURL_VERSION_NUM >= 0x075500
