@@ -42,7 +42,7 @@ with Simulator() as sim:
         ("t-hz0down", 10, ["API error InternalError", "RequestId", "after 5 attempts"], (5, 5)),
         ("t-hz0forbidden", 10, ["API error Forbidden.RAM", "User not authorized", "HTTP 403", "RequestId"], (1, 1)),
         ("t-hz0badjson", 10, ["not valid JSON"], (1, 1)),
-        ("t-hz0huge", 20, ["larger than 32 MiB"], (1, 1)),
+        ("t-hz0huge", 20, ["larger than the 32 MiB cap", "check -e and any proxy"], (1, 1)),
         ("t-hz0wrongtype", 10, ["documented shape", "not an integer"], None),
         ("t-hz0wrongshape", 10, ["Invocations is a string, not an object"], (1, 1)),
         ("t-hz0unknownst", 10, ["status 'Exploded'", "does not know"], None),
