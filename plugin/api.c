@@ -13,6 +13,7 @@
 #include "sign.h"
 
 #define SIGNATURE_MISMATCH_PREFIX "server string to sign is:"
+#define PAGE_RECORDS 50 /* API_PAGE_SIZE as a number */
 
 void api_trace(struct api_client *api, int level, const char *fmt, ...)
 {
@@ -519,6 +520,14 @@ int api_results_page(struct api_client *api, const char *invoke_id, bool with_hi
 	if (api_call(api, &api->ecs, "DescribeInvocationResults", &p, &resp, f) != 0)
 		goto done;
 	rc = decode_results(resp.body.data, resp.body.len, with_output, out, f);
+	/* More than was asked for would let a server grow the run's memory
+	 * page after page. */
+	if (rc == 0 && out->count > PAGE_RECORDS) {
+		fault_set(f, FAULT_SHAPE, "the API sent %zu records on a page of at most %s",
+			  out->count, API_PAGE_SIZE);
+		record_page_free(out);
+		rc = -1;
+	}
 done:
 	http_response_free(&resp);
 	params_free(&p);
