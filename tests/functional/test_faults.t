@@ -354,14 +354,16 @@ with Simulator(extra_scenarios=EXTRA, signature_log=True) as sim:
     signed_anew("t-hz0toomany2", sim, 4, 4)
     times = [q["t"] for q in sim.requests()]
     pause = [b - a for a, b in zip(times, times[1:])]
-    t.ok(0.09 <= pause[0] <= 0.3 and 0.19 <= pause[1] <= 0.5,
+    # (the upper bounds leave 0.25 s for a loaded machine)
+    t.ok(0.09 <= pause[0] <= 0.45 and 0.19 <= pause[1] <= 0.65,
          "t-hz0toomany2: backoff of 0.1-0.2 s, then 0.2-0.4 s", pause)
     # 5xx backoff is exponential with jitter: the pauses grow, and differ
-    # from run to run. (With jitter in [0.5, 1) two neighbours may come out
-    # equal; two apart, the later is always at least twice as long.)
+    # from run to run. (Jitter in [0.5, 1) of 0.2, 0.4, 0.8, 1.6 s: the last
+    # pause is at least 0.4 s longer than either of the first two, a margin
+    # that a loaded machine's latency does not eat.)
     pauses = [gaps("t-hz0down", "1"), gaps("t-hz0down", "3")]
-    t.ok(all(len(p) == 4 and p[i + 2] > p[i] for p in pauses for i in range(2)), "t-hz0down: the pauses grow",
-         pauses)
+    t.ok(all(len(p) == 4 and p[3] > p[0] and p[3] > p[1] and p[2] > 0.35 for p in pauses),
+         "t-hz0down: the pauses grow", pauses)
     t.ok(pauses[0] != pauses[1], "t-hz0down: the pauses are jittered", pauses)
 
     # A stuck NextToken is noticed at once, not after the deadline.
