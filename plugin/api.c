@@ -13,6 +13,7 @@
 #include "sign.h"
 
 #define SIGNATURE_MISMATCH_PREFIX "server string to sign is:"
+#define PAGE_RECORDS 50 /* API_PAGE_SIZE as a number */
 
 void api_trace(struct api_client *api, int level, const char *fmt, ...)
 {
@@ -41,18 +42,24 @@ static void redact(char *s, const char *secret)
 	}
 }
 
+static const char verdict_secret[] =
+	"the server built the same string to sign, so the AccessKey secret is wrong";
+static const char verdict_probably_secret[] = "the AccessKey secret is probably wrong";
+static const char verdict_bug[] =
+	"the server built a different string to sign: a bug in this plugin or a proxy that changed the request";
+
 const char *api_signature_verdict(const char *message, const char *ours)
 {
 	const char *theirs = message ? strstr(message, SIGNATURE_MISMATCH_PREFIX) : NULL;
 
 	if (theirs == NULL || ours == NULL)
-		return "the AccessKey secret is probably wrong";
+		return verdict_probably_secret;
 	theirs += strlen(SIGNATURE_MISMATCH_PREFIX);
 	while (*theirs == ' ')
 		theirs++;
 	if (strcmp(theirs, ours) == 0)
-		return "the server built the same string to sign, so the AccessKey secret is wrong";
-	return "the server built a different string to sign: a bug in this plugin, please report it";
+		return verdict_secret;
+	return verdict_bug;
 }
 
 static bool is_throttling(long status, const char *code)
@@ -254,6 +261,34 @@ static int build_request(struct api_client *api, const struct api_target *t, con
 	return build_v1(api, t, action, action_params, nonce, timestamp, url, to_sign, f);
 }
 
+static bool starts_with(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* What an operator can do about an API error, where the code tells. */
+static const char *api_advice(long status, const char *code)
+{
+	if (is_throttling(status, code))
+		return "the API is throttling this account; check less often or ask for a higher quota";
+	if (strcmp(code, "Forbidden.RAM") == 0 || strcmp(code, "NoPermission") == 0 ||
+	    strcmp(code, "Forbidden.Unauthorized") == 0 || strcmp(code, "Forbidden.SubUser") == 0)
+		return "grant the RAM identity ecs:DescribeInvocations and ecs:DescribeInvocationResults";
+	if (starts_with(code, "InvalidAccessKeyId"))
+		return "check the AccessKey id (-vv says where it came from)";
+	if (strcmp(code, "Forbidden.AccessKeyDisabled") == 0)
+		return "enable the AccessKey or use another";
+	if (starts_with(code, "InvalidSecurityToken") || strcmp(code, "MissingSecurityToken") == 0)
+		return "renew the STS credentials (AccessKey id, secret and token together)";
+	if (strcmp(code, "InvalidRegionId.NotFound") == 0 ||
+	    strcmp(code, "RegionId.ApiNotSupported") == 0)
+		return "check -r";
+	if (status >= 500 || strcmp(code, "ServiceUnavailable") == 0 ||
+	    starts_with(code, "InternalError"))
+		return "the API is failing; try again later";
+	return NULL;
+}
+
 /* Make a fault of an HTTP answer that is not 200. Returns true when the
  * request is worth another try. */
 static bool answer_fault(const struct api_target *t, const struct http_response *resp,
@@ -263,25 +298,40 @@ static bool answer_fault(const struct api_target *t, const struct http_response 
 	bool retry = false;
 
 	if (decode_error(resp->body.data, resp->body.len, &err) != 0) {
-		fault_set(f, FAULT_HTTP, "HTTP %ld from %s without an API error body", resp->status,
-			  t->endpoint);
+		if (resp->status == 429) {
+			fault_set(f, FAULT_THROTTLED, "the API throttled the request (HTTP 429 from %s)",
+				  t->endpoint);
+			f->advice = api_advice(resp->status, "");
+		} else {
+			fault_set(f, FAULT_HTTP, "HTTP %ld from %s without an API error body",
+				  resp->status, t->endpoint);
+			f->advice = resp->status >= 500
+					    ? "the API or a gateway before it is failing; try again later"
+					    : "not an answer of the ECS API; check -e and any proxy";
+		}
 		return resp->status >= 500 || resp->status == 429;
 	}
-	redact(err.message, t->creds->access_key_secret);
-	redact(err.message, t->creds->security_token);
 	if (strcmp(err.code, "SignatureDoesNotMatch") == 0) {
 		/* Its Message echoes the whole string to sign, which holds the
-		 * security token: show our verdict instead. */
-		fault_set(f, FAULT_API, "API error SignatureDoesNotMatch: %s (RequestId %s)",
-			  api_signature_verdict(err.message, to_sign),
-			  err.request_id ? err.request_id : "none");
+		 * security token: show our verdict instead. Compared before
+		 * anything is redacted from it. */
+		const char *verdict = api_signature_verdict(err.message, to_sign);
+
+		fault_set(f, FAULT_API, "API error SignatureDoesNotMatch: %s (RequestId %.60s)",
+			  verdict, err.request_id ? err.request_id : "none");
+		f->advice = verdict == verdict_bug
+				    ? "please report it with the -vvv output (it shows no secret)"
+				    : "check the AccessKey secret (-vv says where it came from)";
 	} else {
 		bool throttled = is_throttling(resp->status, err.code);
 
+		redact(err.message, t->creds->access_key_secret);
+		redact(err.message, t->creds->security_token);
 		fault_set(f, throttled ? FAULT_THROTTLED : FAULT_API,
-			  "API error %.80s: %.200s (HTTP %ld, RequestId %.60s)", err.code,
+			  "API error %.80s: %.160s (HTTP %ld, RequestId %.60s)", err.code,
 			  err.message ? err.message : "no message", resp->status,
 			  err.request_id ? err.request_id : "none");
+		f->advice = api_advice(resp->status, err.code);
 		retry = throttled || resp->status >= 500 || strcmp(err.code, "ServiceUnavailable") == 0;
 		if (strcmp(err.code, "SignatureNonceUsed") == 0 && !nonce_retried)
 			retry = true;
@@ -347,7 +397,7 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 {
 	struct strbuf url, to_sign;
 	struct params headers;
-	double backoff = 0.2;
+	double backoff = 0.2, refused_wait = 0;
 	bool nonce_retried = false;
 	int attempt, rc = -1;
 
@@ -393,17 +443,29 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 			delay = 0;
 		/* Give up when the pause would eat the rest of the deadline: the
 		 * last error is more useful than a timeout. */
-		if (http_now() + delay + 0.05 >= api->deadline)
+		if (http_now() + delay + 0.05 >= api->deadline) {
+			if (resp->retry_after_ms >= 0)
+				refused_wait = delay;
 			break;
+		}
 		api_trace(api, 2, "  retrying in %.3f s (attempt %d of %d)", delay, attempt + 1,
 			  API_MAX_ATTEMPTS);
 		nap(delay);
 		backoff *= 2;
 		api->retries++;
 	}
-	if (rc != 0 && attempt > 1) {
-		size_t n = strlen(f->text);
-		snprintf(f->text + n, sizeof(f->text) - n, " after %d attempts", attempt);
+	if (rc != 0) {
+		char note[128];
+		int n = 0;
+
+		note[0] = '\0';
+		if (attempt > 1)
+			n = snprintf(note, sizeof(note), " after %d attempts", attempt);
+		/* The API named a pause that would outlast the deadline. */
+		if (refused_wait > 0 && n >= 0 && (size_t)n < sizeof(note))
+			snprintf(note + n, sizeof(note) - (size_t)n,
+				 " (it asked to wait %.1f s more, past the -t deadline)", refused_wait);
+		fault_advise(f, note[0] ? note : NULL);
 	}
 	strbuf_wipe(&url);
 	strbuf_wipe(&to_sign);
@@ -458,6 +520,14 @@ int api_results_page(struct api_client *api, const char *invoke_id, bool with_hi
 	if (api_call(api, &api->ecs, "DescribeInvocationResults", &p, &resp, f) != 0)
 		goto done;
 	rc = decode_results(resp.body.data, resp.body.len, with_output, out, f);
+	/* More than was asked for would let a server grow the run's memory
+	 * page after page. */
+	if (rc == 0 && out->count > PAGE_RECORDS) {
+		fault_set(f, FAULT_SHAPE, "the API sent %zu records on a page of at most %s",
+			  out->count, API_PAGE_SIZE);
+		record_page_free(out);
+		rc = -1;
+	}
 done:
 	http_response_free(&resp);
 	params_free(&p);

@@ -3,7 +3,9 @@
  * Builds each request (common parameters, a fresh nonce and timestamp),
  * signs it (RPC signature v1, HMAC-SHA1), sends it over the run's one
  * connection, retries what is worth retrying inside the deadline, and turns
- * error bodies into faults that carry the API's Code, Message and RequestId.
+ * error bodies into faults that carry the API's Code, Message and RequestId
+ * and end with what to do (after "after N attempts", where there were). A
+ * page of results with more records than asked for is refused.
  *
  * Ownership: struct api_client borrows everything it points to; the caller
  * keeps the credentials, the HTTP client and the trace buffer alive. */

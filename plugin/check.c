@@ -67,12 +67,14 @@ static int normalise(const struct record *rec, const struct exit_codes *ok, enum
 	    (rec->legacy_status == NULL || !*rec->legacy_status))
 		fault_set(f, FAULT_STATUS, "instance %s has no status at all: cannot judge it",
 			  rec->instance_id);
-	else
+	else {
 		fault_set(f, FAULT_STATUS,
-			  "instance %s has status '%.60s', which this plugin does not know: cannot judge it",
+			  "instance %s has status '%.60s', which this plugin does not know",
 			  rec->instance_id,
 			  rec->invocation_status && *rec->invocation_status ? rec->invocation_status
 									    : rec->legacy_status);
+		f->advice = "cannot judge it; a newer version of this plugin may know it";
+	}
 	return -1;
 }
 
@@ -135,7 +137,7 @@ static int advance_token(char **token, struct record_page *page, struct fault *f
 	}
 	if (*token != NULL && strcmp(*token, next) == 0) {
 		fault_set(f, FAULT_SHAPE,
-			  "the API answered with the same NextToken it was sent: paging would never end");
+			  "the API answered with the same NextToken it was sent, so paging would never end");
 		return -1;
 	}
 	free(*token);

@@ -96,11 +96,59 @@ static int get_container(const json_t *obj, const char *key, const char *path, j
 	return 0;
 }
 
+/* Jansson builds a node of 60 to 250 bytes for each value: a body of 32 MiB
+ * made of "[{},{},..." would take gigabytes. Before it parses anything, the
+ * body is scanned (outside strings) for what the parser would build. */
+static int within_limits(const char *body, size_t len, struct fault *f)
+{
+	size_t items = 0, depth = 0, i = 0;
+
+	while (i < len) {
+		char c = body[i++];
+
+		if (c == '"') {
+			size_t start = i;
+
+			while (i < len && body[i] != '"')
+				i += body[i] == '\\' ? 2 : 1;
+			if (i - start > DECODE_MAX_STRING) {
+				fault_set(f, FAULT_TOO_LARGE,
+					  "the API response has a string of more than %u bytes", DECODE_MAX_STRING);
+				return -1;
+			}
+			i++;
+		} else if (c == '{' || c == '[') {
+			if (++depth > DECODE_MAX_DEPTH) {
+				fault_set(f, FAULT_TOO_LARGE,
+					  "the API response nests deeper than %u levels", DECODE_MAX_DEPTH);
+				return -1;
+			}
+			items++;
+		} else if (c == '}' || c == ']') {
+			if (depth > 0)
+				depth--;
+		} else if (c == ',') {
+			items++;
+		}
+		if (items > DECODE_MAX_ITEMS) {
+			fault_set(f, FAULT_TOO_LARGE, "the API response has more than %u JSON values",
+				  DECODE_MAX_ITEMS);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static json_t *parse(const char *body, size_t len, struct fault *f)
 {
 	json_error_t err;
-	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+	json_t *root;
 
+	if (within_limits(body, len, f) != 0) {
+		f->advice = "the ECS API never sends that; check -e and any proxy";
+		return NULL;
+	}
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
 	if (root == NULL) {
 		/* Jansson ends its message with "near '<text>'", which quotes the
 		 * body: a cut metadata or STS answer would show part of a secret. */
@@ -352,6 +400,8 @@ int decode_error(const char *body, size_t len, struct api_error *out)
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	if (within_limits(body, len, &ignored) != 0)
+		return -1;
 	root = json_loadb(body, len, 0, NULL);
 	if (root == NULL)
 		return -1;

@@ -24,6 +24,17 @@ struct instance_runs {
 	long long repeats;
 };
 
+/* What a response may hold before it is parsed at all (FAULT_TOO_LARGE).
+ * The API's documents nest 7 levels deep; its longest strings are command
+ * output and content, 24 KB before Base64; a page holds at most 50 records,
+ * and the list nested in DescribeInvocations some 25 values per instance:
+ * 250,000 values are 10,000 instances. The bounds keep the parser's memory
+ * to some 60 MB whatever a server sends (Jansson alone stops at 2048 levels
+ * and at the size of the body). */
+#define DECODE_MAX_DEPTH 64u
+#define DECODE_MAX_STRING (1024u * 1024u)
+#define DECODE_MAX_ITEMS 250000u
+
 /* The invocation as DescribeInvocations reports it. */
 struct invocation {
 	bool found;               /* false: the API returned no such invocation */

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 void fault_clear(struct fault *f)
 {
@@ -12,6 +13,7 @@ void fault_clear(struct fault *f)
 	f->retryable = false;
 	f->code[0] = '\0';
 	f->text[0] = '\0';
+	f->advice = NULL;
 }
 
 void fault_set(struct fault *f, enum fault_class klass, const char *fmt, ...)
@@ -21,10 +23,38 @@ void fault_set(struct fault *f, enum fault_class klass, const char *fmt, ...)
 	f->klass = klass;
 	f->retryable = false;
 	f->code[0] = '\0';
+	f->advice = NULL;
 	va_start(ap, fmt);
 	if (vsnprintf(f->text, sizeof(f->text), fmt, ap) < 0)
 		f->text[0] = '\0';
 	va_end(ap);
+}
+
+/* What to do about a class of fault, where the class alone tells. */
+static const char *class_advice(enum fault_class klass)
+{
+	switch (klass) {
+	case FAULT_JSON:
+		return "not an answer of the ECS API; check -e and any proxy";
+	case FAULT_SHAPE:
+		return "the API may have changed; please report it";
+	default:
+		return NULL;
+	}
+}
+
+void fault_advise(struct fault *f, const char *note)
+{
+	size_t n = strlen(f->text);
+
+	if (f->advice == NULL)
+		f->advice = class_advice(f->klass);
+
+	if (note != NULL && n < sizeof(f->text))
+		n += (size_t)snprintf(f->text + n, sizeof(f->text) - n, "%s", note);
+	if (f->advice != NULL && n < sizeof(f->text))
+		snprintf(f->text + n, sizeof(f->text) - n, ": %s", f->advice);
+	f->advice = NULL;
 }
 
 const char *fault_class_name(enum fault_class klass)

@@ -37,12 +37,20 @@ struct fault {
 	bool retryable; /* worth another try (throttling, 5xx, transport) */
 	char code[96];  /* the API's error Code for FAULT_API/FAULT_THROTTLED, else "" */
 	char text[FAULT_TEXT_SIZE];
+	/* What to do about it, a static string or NULL; kept apart from the
+	 * text until fault_advise(), so that notes such as the number of
+	 * attempts can come before it. */
+	const char *advice;
 };
 
 void fault_clear(struct fault *f);
 /* Set the class and the text (printf-style; output is cut to fit). */
 void fault_set(struct fault *f, enum fault_class klass, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Append note (if not NULL) and then ": " and the advice to the text (the
+ * class's own advice when none was set, e.g. for malformed JSON), and forget
+ * the advice. */
+void fault_advise(struct fault *f, const char *note);
 /* Short lower-case name of a class, for -v output and tests. */
 const char *fault_class_name(enum fault_class klass);
 

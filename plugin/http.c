@@ -135,7 +135,8 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata)
 	return n;
 }
 
-/* Turn a libcurl failure into a fault that names the cause. */
+/* Turn a libcurl failure into a fault that names the cause and says what to
+ * do (f->advice). */
 static void transport_fault(struct http_client *c, CURLcode rc, const char *url,
 			    struct http_response *resp, struct fault *f)
 {
@@ -144,32 +145,59 @@ static void transport_fault(struct http_client *c, CURLcode rc, const char *url,
 	switch (rc) {
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_RESOLVE_PROXY:
-		fault_set(f, FAULT_DNS, "cannot resolve the API host of %s (%s): check -e/-r and DNS",
-			  url, detail);
+		fault_set(f, FAULT_DNS, "cannot resolve the API host of %s (%s)", url, detail);
+		f->advice = "check -e/-r and DNS";
 		f->retryable = true;
 		break;
 	case CURLE_COULDNT_CONNECT:
 		fault_set(f, FAULT_CONNECT, "cannot connect to %s (%s)", url, detail);
+		f->advice = "check -e, the network, firewalls and any proxy";
 		f->retryable = true;
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_SSL_CERTPROBLEM:
-	case CURLE_SSL_CIPHER:
 	case CURLE_SSL_ISSUER_ERROR:
 		fault_set(f, FAULT_TLS,
-			  "TLS with %s failed (%s): the server certificate was not accepted; check the clock and --cacert",
-			  url, detail);
+			  "TLS with %s failed: the server certificate was not accepted (%s)", url,
+			  detail);
+		f->advice = "check the host name in -e, --cacert and the clock";
+		break;
+	case CURLE_SSL_CACERT_BADFILE:
+		fault_set(f, FAULT_TLS, "TLS with %s failed: the CA bundle cannot be used (%s)", url,
+			  detail);
+		f->advice = "check the --cacert file";
+		break;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CIPHER:
+		/* No certificate was judged: the handshake itself failed, as
+		 * against a server that does not speak TLS on that port. */
+		fault_set(f, FAULT_TLS, "the TLS handshake with %s failed (%s)", url, detail);
+		f->advice = "check that -e names the HTTPS endpoint of the API (scheme and port)";
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
-		fault_set(f, FAULT_DEADLINE, "no complete answer from %s before the deadline", url);
+		/* libcurl's message says which phase ran out of time. */
+		if (strncmp(c->errbuf, "Resolving timed out", 19) == 0) {
+			fault_set(f, FAULT_DEADLINE,
+				  "the DNS look-up of the API host of %s did not finish before the deadline",
+				  url);
+			f->advice = "check the resolver (/etc/resolv.conf)";
+		} else if (strncmp(c->errbuf, "Connection timed out", 20) == 0 ||
+			   strncmp(c->errbuf, "SSL connection timeout", 22) == 0) {
+			fault_set(f, FAULT_DEADLINE,
+				  "%s did not answer the connection before the deadline", url);
+			f->advice = "check -e, firewalls and any proxy";
+		} else {
+			fault_set(f, FAULT_DEADLINE, "no complete answer from %s before the deadline",
+				  url);
+			f->advice = "the API or the network is too slow; raise -t or try later";
+		}
 		break;
 	case CURLE_WRITE_ERROR:
 		if (resp->body.over) {
 			fault_set(f, FAULT_TOO_LARGE,
-				  "the API response is larger than %u MiB: refused",
+				  "the API response is larger than the %u MiB cap",
 				  HTTP_MAX_RESPONSE / (1024u * 1024u));
+			f->advice = "the ECS API never sends that much; check -e and any proxy";
 		} else {
 			fault_set(f, FAULT_NOMEM, "out of memory while reading the API response");
 		}
@@ -179,6 +207,7 @@ static void transport_fault(struct http_client *c, CURLcode rc, const char *url,
 		break;
 	default:
 		fault_set(f, FAULT_TRANSPORT, "the request to %s failed (%s)", url, detail);
+		f->advice = "the connection broke; check the network and any proxy";
 		f->retryable = true;
 		break;
 	}
@@ -214,6 +243,12 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, c->errbuf);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700
+	/* A look-up that hangs must not hold the run past its deadline: when
+	 * the transfer times out, leave the resolver thread behind instead of
+	 * waiting for it to finish. */
+	curl_easy_setopt(h, CURLOPT_QUICK_EXIT, 1L);
+#endif
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, left_ms);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, left_ms);
 #if LIBCURL_VERSION_NUM >= 0x075500
@@ -269,8 +304,9 @@ int http_request(struct http_client *c, const char *method, const char *url,
 
 	rc = curl_easy_perform(h);
 	if (rc == CURLE_FILESIZE_EXCEEDED) {
-		fault_set(f, FAULT_TOO_LARGE, "the API response is larger than %u MiB: refused",
+		fault_set(f, FAULT_TOO_LARGE, "the API response is larger than the %u MiB cap",
 			  HTTP_MAX_RESPONSE / (1024u * 1024u));
+		f->advice = "the ECS API never sends that much; check -e and any proxy";
 		goto done;
 	}
 	if (rc != CURLE_OK) {

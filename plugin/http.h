@@ -42,7 +42,8 @@ void http_client_free(struct http_client *c);
  * removes a header libcurl would send by itself (e.g. Content-Type).
  * deadline: CLOCK_MONOTONIC seconds by which the transfer must be over.
  * Returns 0 when an HTTP response arrived (whatever its status), -1 on a
- * transport failure (fault says which: DNS, connect, TLS, deadline, size). */
+ * transport failure (fault says which: DNS, connect, TLS, deadline, size; its
+ * advice says what to do, for api_call() to add after the attempts). */
 int http_request(struct http_client *c, const char *method, const char *url,
 		 const char *display_url, const struct params *headers, double deadline,
 		 unsigned flags, struct http_response *resp, struct fault *f);

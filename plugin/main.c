@@ -215,6 +215,7 @@ int main(int argc, char **argv)
 
 fault:
 	state = STATE_UNKNOWN;
+	fault_advise(&f, NULL); /* what to do, after what went wrong */
 	info.elapsed = http_now() - started;
 	info.credentials_source = creds.source[0] ? creds.source : spec.source;
 	info.requests = api.requests;

@@ -199,7 +199,8 @@ class Simulator:
     Simulator(tls=True, clock_offset=0, relax_replay=False,
               clock_at=None, scenarios=None, extra_scenarios=None,
               log_bodies=False, metadata=True, imds_v2_only=False,
-              imds_v1_only=False, clock_frozen_at=None)
+              imds_v1_only=False, clock_frozen_at=None,
+              signature_log=False)
 
     clock_at: an ISO-8601 UTC time the simulator's clock should show now
       (sets clock_offset). clock_frozen_at: a Unix time at which the
@@ -210,14 +211,18 @@ class Simulator:
     metadata: also start the ECS metadata service (metadata_url);
       imds_v2_only: it refuses requests without a token.
       imds_v1_only: it has no token path (404), as before IMDSv2.
+    signature_log: the simulator writes every signature it receives to a
+      file of its own (signatures()), never to the request log.
     The STS endpoint (AssumeRole) is the API listener itself: sts_url = url.
     """
 
     def __init__(self, tls=True, clock_offset=0, relax_replay=False,
                  clock_at=None, scenarios=None, extra_scenarios=None,
                  log_bodies=False, metadata=True, imds_v2_only=False,
-                 imds_v1_only=False, clock_frozen_at=None):
+                 imds_v1_only=False, clock_frozen_at=None,
+                 signature_log=False):
         self.tls = tls
+        self.signature_log = signature_log
         self.clock_frozen_at = clock_frozen_at
         self.clock_offset = float(clock_offset)
         if clock_at is not None:
@@ -273,6 +278,7 @@ class Simulator:
         self.ready_path = os.path.join(self.dir, "ready")
         self.stderr_path = os.path.join(self.dir, "sim.stderr")
         self.clock_path = os.path.join(self.dir, "clock")
+        self.signature_log_path = os.path.join(self.dir, "signatures.log")
         scen = self.scenarios
         if self.extra_scenarios:
             scen = os.path.join(self.dir, "scenarios")
@@ -307,6 +313,8 @@ class Simulator:
             cmd.append("--relax-replay")
         if self.log_bodies:
             cmd.append("--log-bodies")
+        if self.signature_log:
+            cmd += ["--signature-log", self.signature_log_path]
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=self._stderr,
@@ -402,6 +410,15 @@ class Simulator:
         """The API listener's requests (services ecs and sts)."""
         return [r for r in self.requests() if r.get("service") != "imds"]
 
+    def signatures(self):
+        """With signature_log=True: every signature clients sent (v1
+        Signature, v3 the Signature of Authorization), oldest first."""
+        try:
+            with open(self.signature_log_path) as f:
+                return [line.rstrip("\n") for line in f if line.strip()]
+        except OSError:
+            return []
+
     def clear_log(self):
         """Forget the requests so far. A request that arrived before, but
         that the simulator logs only now (a plugin that gave up at its
@@ -410,6 +427,9 @@ class Simulator:
         self._cleared_at = time.time()
         with open(self.log_path, "r+b") as f:
             f.truncate(0)
+        if self.signature_log and os.path.exists(self.signature_log_path):
+            with open(self.signature_log_path, "r+b") as f:
+                f.truncate(0)
 
     def connections(self):
         """TCP connections to the API listener."""

@@ -16,7 +16,7 @@ Usage:
              [--port 0] [--tls-cert CERT --tls-key KEY]
              [--clock-offset SECONDS] [--clock-file FILE] [--clock-frozen-at UNIX]
              [--metadata-port PORT] [--imds-v2-only]
-             [--relax-replay] [--log-bodies]
+             [--relax-replay] [--log-bodies] [--signature-log FILE]
 
 The server binds 127.0.0.1 only, writes the port it got to the ready file
 (atomically, once it listens; with --metadata-port a second line
@@ -304,7 +304,7 @@ FAULT_TYPES = ("error", "delay", "trickle", "hang", "cut", "raw", "huge",
                "mutate")
 SCENARIO_KEYS = {"region", "class", "description", "invocation", "instances",
                  "generate", "faults", "expect", "derive_legacy",
-                 "history_order", "stuck_paging", "stages"}
+                 "history_order", "stuck_paging", "endless_paging", "stages"}
 
 
 class Fault:
@@ -328,6 +328,11 @@ class Fault:
             for k in ("status", "code"):
                 if k not in spec:
                     raise ScenarioError("%s: error fault needs %s" % (where, k))
+            m = spec.get("string_to_sign_method")
+            if m is not None and (spec["code"] != "SignatureDoesNotMatch"
+                                  or m not in ("GET", "POST")):
+                raise ScenarioError("%s: string_to_sign_method (GET or POST) "
+                                    "goes with SignatureDoesNotMatch" % where)
         self.count = 0
         self.lock = threading.Lock()
 
@@ -401,6 +406,7 @@ class Scenario:
                                 % where)
         # A broken server that never advances its NextToken.
         self.stuck_paging = bool(data.get("stuck_paging", False))
+        self.endless_paging = bool(data.get("endless_paging", False))
         # An invocation that progresses while a client polls it: each stage
         # applies from the read after its "after_reads" DescribeInvocations
         # reads of this scenario (SIGHUP starts it over).
@@ -694,6 +700,18 @@ def parse_pairs(text):
     return out
 
 
+def redact_token(text, token):
+    """text with the security token, as sent and percent-encoded once or
+    twice (as a v1 string-to-sign holds it), replaced: the log keeps no
+    token."""
+    if not token or not isinstance(text, str):
+        return text
+    once = sign.percent_encode(token)
+    for form in (sign.percent_encode(once), once, token):
+        text = text.replace(form, "(token)")
+    return text
+
+
 def pairs_to_dict(pairs, into=None):
     d = {} if into is None else into
     for name, value in pairs:
@@ -782,6 +800,7 @@ class SimState:
         self.imds_tokens = {}       # token -> expiry (simulator clock)
         self.relax_replay = bool(args.relax_replay)
         self.log_path = args.log
+        self.signature_log = getattr(args, "signature_log", None)
         self.log_bodies = bool(args.log_bodies)
         self.stop = threading.Event()
         self.log_lock = threading.Lock()
@@ -896,6 +915,21 @@ class SimState:
                 while view:
                     n = os.write(fd, view)
                     view = view[n:]
+            finally:
+                os.close(fd)
+
+    def log_signature(self, signature):
+        """--signature-log: every signature a client sent, one a line, for
+        tests that make sure no signature shows up anywhere else. Never in
+        the request log."""
+        if not self.signature_log or not signature:
+            return
+        line = (signature.replace("\n", " ") + "\n").encode("utf-8")
+        with self.log_lock:
+            fd = os.open(self.signature_log,
+                         os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line)
             finally:
                 os.close(fd)
 
@@ -1086,7 +1120,9 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
     def process(self, body, auth):
         st = self.server.state
         path, _, rawq = self.path.partition("?")
-        query = pairs_to_dict(parse_pairs(rawq))
+        self.sent_pairs = parse_pairs(rawq)
+        self.sent_body = body
+        query = pairs_to_dict(self.sent_pairs)
         params = dict(query)
         ctype = (self.headers.get("Content-Type") or "").split(";")[0]
         if self.command == "POST" and body and \
@@ -1096,7 +1132,10 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
             except UnicodeDecodeError:
                 raise ApiError("InvalidParameter", "The request body is not "
                                "valid UTF-8.")
-            pairs_to_dict(parse_pairs(text), params)
+            form = parse_pairs(text)
+            pairs_to_dict(form, params)
+            self.sent_pairs = self.sent_pairs + form
+            self.sent_body = b""
         fmt = params.get("Format")
         if self.is_v3:
             self.want_json = fmt is None or fmt.lower() == "json"
@@ -1208,6 +1247,26 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
         if not st.use_nonce(access_key_id, nonce):
             raise ApiError("SignatureNonceUsed")
 
+    def note_exposure(self, secret, token, param=None, header=None):
+        """Log whether the request carries the secret anywhere (it never
+        should), and the security token anywhere but its own field (param
+        for v1, header for v3): names and values of the query and form
+        parameters (decoded), the path, every header, the body."""
+        texts = [unquote(self.path.partition("?")[0])]
+        for name, value in self.sent_pairs:
+            if name != param:
+                texts += [name, value]
+        for name, value in self.headers.items():
+            if name.lower() != header:
+                texts += [name, value]
+        texts.append(self.sent_body.decode("utf-8", "replace"))
+        blob = "\n".join(texts)
+        self.sent_token = token
+        self.rec["secret_seen"] = any(
+            form in blob for form in (secret, sign.percent_encode(secret)))
+        self.rec["token_outside"] = bool(token) and any(
+            form in blob for form in (token, sign.percent_encode(token)))
+
     def verify_v1(self, params):
         for name in ("AccessKeyId", "SignatureMethod", "SignatureVersion",
                      "SignatureNonce", "Timestamp"):
@@ -1225,12 +1284,17 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
                 "IncompleteSignature"][1] + " SignatureVersion must be 1.0.")
         self.check_time(params["Timestamp"], "Timestamp")
         ak = params["AccessKeyId"]
-        secret = self.lookup_key(ak, params.get("SecurityToken"))
+        token = params.get("SecurityToken")
+        self.server.state.log_signature(params["Signature"])
+        secret = self.lookup_key(ak, token)
+        self.note_exposure(secret, token, param="SecurityToken")
         signed = {k: v for k, v in params.items() if k != "Signature"}
+        self.string_to_sign_as = lambda method: sign.v1_string_to_sign(
+            method, signed)
         want = sign.v1_signature(secret, self.command, signed)
         if not sign.constant_time_equal(params["Signature"], want):
             sts = sign.v1_string_to_sign(self.command, signed)
-            self.rec["server_string_to_sign"] = sts
+            self.rec["server_string_to_sign"] = redact_token(sts, token)
             raise ApiError("SignatureDoesNotMatch",
                            ERRORS["SignatureDoesNotMatch"][1] + sts)
         self.check_nonce(ak, params["SignatureNonce"])
@@ -1280,7 +1344,10 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
                            "sha256 does not match the request body.")
         self.check_time(headers["x-acs-date"], "x-acs-date")
         ak = a["credential"]
-        secret = self.lookup_key(ak, headers.get("x-acs-security-token"))
+        token = headers.get("x-acs-security-token")
+        self.server.state.log_signature(a["signature"])
+        secret = self.lookup_key(ak, token)
+        self.note_exposure(secret, token, header="x-acs-security-token")
         if "x-acs-accesskey-id" in headers and headers[
                 "x-acs-accesskey-id"] != ak:
             raise ApiError("IncompleteSignature", bad + " x-acs-accesskey-id "
@@ -1288,11 +1355,14 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
         creq = sign.v3_canonical_request(self.command, path, query, headers,
                                          signed,
                                          headers["x-acs-content-sha256"])
+        self.string_to_sign_as = lambda method: sign.v3_string_to_sign(
+            sign.v3_canonical_request(method, path, query, headers, signed,
+                                      headers["x-acs-content-sha256"]))
         sts = sign.v3_string_to_sign(creq)
         want = sign.v3_signature(secret, sts)
         if not sign.constant_time_equal(a["signature"], want):
             self.rec["server_string_to_sign"] = sts
-            self.rec["server_canonical_request"] = creq
+            self.rec["server_canonical_request"] = redact_token(creq, token)
             raise ApiError("SignatureDoesNotMatch",
                            ERRORS["SignatureDoesNotMatch"][1] + sts)
         self.check_nonce(ak, headers["x-acs-signature-nonce"])
@@ -1359,7 +1429,17 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
             return None
         self.rec["fault"] = fault.type
         if fault.type == "error":
-            raise fault.api_error()
+            e = fault.api_error()
+            method = fault.spec.get("string_to_sign_method")
+            if method is not None:
+                # What the server answers when the request it checks is not
+                # the one that was signed (a proxy that changed the method):
+                # its own string-to-sign, which differs from the client's.
+                sts = self.string_to_sign_as(method)
+                e.message = ERRORS["SignatureDoesNotMatch"][1] + sts
+                self.rec["server_string_to_sign"] = redact_token(
+                    sts, self.sent_token)
+            raise e
         return fault
 
     def describe_invocations(self, params, region):
@@ -1485,6 +1565,9 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
         next_token = st.new_token(scope, offset + size) if more else ""
         if invoke_id is not None and sc is not None and sc.stuck_paging:
             next_token = params.get("NextToken") or st.new_token(scope, offset)
+        if invoke_id is not None and sc is not None and sc.endless_paging \
+                and not more:
+            next_token = st.new_token(scope, 0)     # the list starts over
         rendered = []
         for r in chosen:
             r = dict(r)
@@ -1929,6 +2012,9 @@ def main(argv=None):
                          "(benchmark baseline only)")
     ap.add_argument("--log-bodies", action="store_true",
                     help="also log each JSON response body (SDK test)")
+    ap.add_argument("--signature-log",
+                    help="append every signature a client sends to this "
+                         "file, one a line (tests that look for leaks)")
     args = ap.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         ap.error("--tls-cert and --tls-key go together")

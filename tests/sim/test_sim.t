@@ -1153,6 +1153,136 @@ def clock_control_checks():
         t.is_(sim.stderr_text(), "", "nothing on the simulator's stderr")
 
 
+def leak_and_signature_checks():
+    """What the simulator keeps for tests that look for leaked secrets, and
+    the SignatureDoesNotMatch of a request that was changed on its way."""
+    with open(os.path.join(HERE, "scenarios", "t-hz0finished.json")) as f:
+        data = json.load(f)
+    endless = dict(data, endless_paging=True)
+    endless["invocation"] = dict(data["invocation"], InvokeId="t-hz0endless")
+    with Simulator(signature_log=True,
+                   extra_scenarios={"t-hz0endless": endless}) as sim:
+        base = {"RegionId": HZ, "InvokeId": "t-hz0finished"}
+        c = sim.client()
+        sts = sim.client(sts=True)
+        for client, sig in ((c, 1), (c, 3), (sts, 1), (sts, 3)):
+            r = client.call("DescribeInvocations", base, sig=sig)
+            t.is_(r.status, 200, "v%d request accepted" % sig)
+        log = sim.requests()
+        sigs = sim.signatures()
+        t.is_(len(sigs), 4, "--signature-log: one line per request")
+        t.ok(all(re.match(r"^[A-Za-z0-9+/]{27}=$", x) for x in sigs[0::2])
+             and all(re.match(r"^[0-9a-f]{64}$", x) for x in sigs[1::2]),
+             "--signature-log: the v1 and v3 signatures as sent", sigs)
+        with open(sim.log_path) as f:
+            text = f.read()
+        t.ok(not any(x in text for x in sigs),
+             "the request log holds no signature")
+        t.ok(all(x.get("secret_seen") is False
+                 and x.get("token_outside") is False for x in log),
+             "log: a good request carries neither secret nor misplaced "
+             "token", log)
+
+        # The secret or the token where they do not belong.
+        sim.clear_log()
+        t.is_(sim.signatures(), [], "clear_log() empties the signature log")
+        c.call("DescribeInvocations", base,
+               extra={"Note": sim.access_key_secret})
+        c.call("DescribeInvocations", base, sig=3,
+               unsigned_headers={"X-Note": S.percent_encode(
+                   sim.access_key_secret)})
+        sts.call("DescribeInvocations", base,
+                 extra={"Remark": sim.sts_token})
+        sts.call("DescribeInvocations", base, sig=3,
+                 unsigned_headers={"User-Agent": "x " + sim.sts_token})
+        log = sim.requests()
+        t.is_([x.get("secret_seen") for x in log], [True, True, False,
+                                                    False],
+              "log: secret_seen when the secret is sent, raw or encoded")
+        t.is_([x.get("token_outside") for x in log], [False, False, True,
+                                                      True],
+              "log: token_outside when the token is also elsewhere")
+
+        # A wrong secret with STS keys: the Message has the real string to
+        # sign, token and all; the log has it without the token.
+        sim.clear_log()
+        for sig in (1, 3):
+            r = sts.call("DescribeInvocations", base, sig=sig,
+                         secret="wrong")
+            t.is_(r.code, "SignatureDoesNotMatch", "v%d STS wrong secret"
+                  % sig)
+        r = sts.call("DescribeInvocations", base, sig=1, secret="wrong")
+        t.ok(S.percent_encode(S.percent_encode(sim.sts_token))
+             in r.json["Message"], "v1: the Message holds the token, as "
+             "the real string to sign does")
+        with open(sim.log_path) as f:
+            text = f.read()
+        once = S.percent_encode(sim.sts_token)
+        t.ok(not any(x in text for x in (sim.sts_token, once,
+                                         S.percent_encode(once))),
+             "the request log holds no token, in any encoding")
+        t.ok(all("(token)" in x["server_string_to_sign"]
+                 for x in sim.requests() if x.get("sig_version") == 1),
+             "log: v1 server_string_to_sign with the token taken out")
+        t.ok(all("(token)" in x["server_canonical_request"]
+                 for x in sim.requests() if x.get("sig_version") == 3),
+             "log: v3 server_canonical_request with the token taken out")
+
+        # string_to_sign_method: SignatureDoesNotMatch with the string the
+        # server built for another method than the one signed.
+        prefix = ecs_sim.ERRORS["SignatureDoesNotMatch"][1]
+        sp = {"RegionId": HZ, "InvokeId": "t-hz0sigproxy"}
+        nonce, ts = "sigproxy-" + os.urandom(4).hex(), utc_timestamp()
+        r = c.call("DescribeInvocations", sp, nonce=nonce, timestamp=ts)
+        err_shape(t, r, "SignatureDoesNotMatch", 400, "t-hz0sigproxy v1")
+        params = {"Action": "DescribeInvocations", "Version": "2014-05-26",
+                  "Format": "JSON", "AccessKeyId": sim.access_key_id,
+                  "SignatureMethod": "HMAC-SHA1", "SignatureVersion": "1.0",
+                  "SignatureNonce": nonce, "Timestamp": ts, **sp}
+        t.is_(r.json["Message"], prefix + S.v1_string_to_sign("GET", params),
+              "t-hz0sigproxy v1: Message in the real format, the string to "
+              "sign of a GET")
+        t.ok(r.json["Message"] != prefix + S.v1_string_to_sign("POST",
+                                                              params),
+             "t-hz0sigproxy v1: not the client's (POST) string to sign")
+        r = c.call("DescribeInvocations", sp, sig=3)
+        err_shape(t, r, "SignatureDoesNotMatch", 400, "t-hz0sigproxy v3")
+        t.like(r.json["Message"], r"server string to sign is:"
+               r"ACS3-HMAC-SHA256\n[0-9a-f]{64}$",
+               "t-hz0sigproxy v3: Message in the real format")
+        try:
+            ecs_sim.Fault({"type": "error", "status": 400,
+                           "code": "Forbidden.RAM",
+                           "string_to_sign_method": "GET"}, "test")
+            refused = False
+        except ecs_sim.ScenarioError:
+            refused = True
+        t.ok(refused, "string_to_sign_method only with "
+             "SignatureDoesNotMatch")
+
+        # endless_paging: past the last page, a fresh NextToken and the
+        # list from the start.
+        ep = {"RegionId": HZ, "InvokeId": "t-hz0endless", "MaxResults": "2"}
+        r = c.call("DescribeInvocationResults", ep)
+        first = r.json["Invocation"]
+        t.ok(first["NextToken"], "endless_paging: a NextToken on page 1")
+        r = c.call("DescribeInvocationResults",
+                   dict(ep, NextToken=first["NextToken"]))
+        second = r.json["Invocation"]
+        t.ok(second["NextToken"] and second["NextToken"]
+             != first["NextToken"], "endless_paging: a fresh NextToken "
+             "after the last page")
+        r = c.call("DescribeInvocationResults",
+                   dict(ep, NextToken=second["NextToken"]))
+        t.is_([x["InstanceId"] for x in r.json["Invocation"][
+            "InvocationResults"]["InvocationResult"]],
+            [x["InstanceId"] for x in first["InvocationResults"][
+                "InvocationResult"]], "endless_paging: and the list again")
+        c.close()
+        sts.close()
+        t.is_(sim.stderr_text(), "", "nothing on the simulator's stderr")
+
+
 def _swallow(fn, *a):
     try:
         fn(*a)
@@ -1178,6 +1308,7 @@ def main():
         err = sim.stderr_text()
         t.is_(err, "", "nothing on the simulator's stderr")
     clock_checks()
+    leak_and_signature_checks()
     imds_v2_only_checks()
     clock_control_checks()
     t.done()

@@ -2,6 +2,7 @@
  * anything else is refused with a fault that names the field. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
@@ -163,10 +164,145 @@ static void test_errors(void)
 	is_int(decode_error("{\"Code\":5}", 10, &err), -1, "numeric Code refused");
 }
 
+/* A body of n nested arrays around nothing: "[[...]]". */
+static char *nested(size_t n)
+{
+	char *b = malloc(2 * n + 1);
+
+	if (b == NULL)
+		return NULL;
+	memset(b, '[', n);
+	memset(b + n, ']', n);
+	b[2 * n] = '\0';
+	return b;
+}
+
+/* {"Invocations":{"Invocation":[{"InvokeId":"t-x","CommandName":"xxx..."}]}}
+ * with a CommandName of n bytes. */
+static char *long_name(size_t n)
+{
+	static const char head[] =
+		"{\"Invocations\":{\"Invocation\":[{\"InvokeId\":\"t-x\",\"CommandName\":\"";
+	static const char tail[] = "\"}]}}";
+	char *b = malloc(sizeof(head) + n + sizeof(tail));
+
+	if (b == NULL)
+		return NULL;
+	memcpy(b, head, sizeof(head) - 1);
+	memset(b + sizeof(head) - 1, 'x', n);
+	memcpy(b + sizeof(head) - 1 + n, tail, sizeof(tail));
+	return b;
+}
+
+/* "[0,0,...,0]" with n values. */
+static char *many_values(size_t n)
+{
+	char *b = malloc(2 * n + 2);
+
+	if (b == NULL)
+		return NULL;
+	b[0] = '[';
+	for (size_t i = 0; i < n; i++) {
+		b[1 + 2 * i] = '0';
+		b[2 + 2 * i] = i + 1 < n ? ',' : ']';
+	}
+	b[2 * n + 1] = '\0';
+	return b;
+}
+
+static void test_limits(void)
+{
+	struct invocation inv;
+	struct record_page page;
+	struct api_error err;
+	struct fault f;
+	char *b;
+
+	/* Nesting: the documents are 7 levels deep; 64 pass the scan (and are
+	 * then the wrong shape), 65 are refused before Jansson sees them. */
+	b = nested(DECODE_MAX_DEPTH);
+	is_int(decode_invocations(b, strlen(b), "t-x", &inv, &f), -1, "64 levels: decoded, wrong shape");
+	is_int(f.klass, FAULT_SHAPE, "... a shape fault, not a limit");
+	free(b);
+	b = nested(DECODE_MAX_DEPTH + 1);
+	is_int(decode_invocations(b, strlen(b), "t-x", &inv, &f), -1, "65 levels refused");
+	is_int(f.klass, FAULT_TOO_LARGE, "... as too large");
+	ok(strstr(f.text, "nests deeper than 64 levels") != NULL, "... saying so: %s", f.text);
+	is_int(decode_error(b, strlen(b), &err), -1, "an error body is held to it too");
+	free(b);
+	b = nested(1000000);
+	is_int(decode_results(b, strlen(b), false, &page, &f), -1, "a million levels refused at once");
+	free(b);
+	/* Brackets inside a string are text, not nesting. */
+	{
+		const char *text = "{\"Invocations\":{\"Invocation\":[{\"InvokeId\":\"t-x\","
+				   "\"CommandName\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+				   "[[[[[[[[[[[[[[[[[[[[[[\\\"[[\"}]}}";
+
+		is_int(decode_invocations(text, strlen(text), "t-x", &inv, &f), 0,
+		       "brackets and an escaped quote inside a string are not nesting");
+		invocation_free(&inv);
+	}
+
+	/* Strings: 1 MiB is kept, one byte more refused. */
+	b = long_name(DECODE_MAX_STRING);
+	is_int(decode_invocations(b, strlen(b), "t-x", &inv, &f), 0, "a 1 MiB string decodes");
+	ok(inv.command_name && strlen(inv.command_name) == DECODE_MAX_STRING, "... whole");
+	invocation_free(&inv);
+	free(b);
+	b = long_name(DECODE_MAX_STRING + 1);
+	is_int(decode_invocations(b, strlen(b), "t-x", &inv, &f), -1, "1 MiB + 1 refused");
+	ok(f.klass == FAULT_TOO_LARGE && strstr(f.text, "a string of more than 1048576 bytes") != NULL,
+	   "... saying so: %s", f.text);
+	free(b);
+
+	/* Values: 250,000 pass the scan, 250,001 do not. */
+	b = many_values(DECODE_MAX_ITEMS);
+	is_int(decode_invocations(b, strlen(b), "t-x", &inv, &f), -1, "250,000 values: decoded, wrong shape");
+	is_int(f.klass, FAULT_SHAPE, "... a shape fault, not a limit");
+	free(b);
+	b = many_values(DECODE_MAX_ITEMS + 1);
+	is_int(decode_invocations(b, strlen(b), "t-x", &inv, &f), -1, "250,001 values refused");
+	ok(f.klass == FAULT_TOO_LARGE && strstr(f.text, "more than 250000 JSON values") != NULL,
+	   "... saying so: %s", f.text);
+	free(b);
+}
+
+/* Numbers at the edges of what the API's int64 and int32 fields hold. */
+static void test_integers(void)
+{
+	struct record_page page;
+	struct fault f;
+	const char *body =
+		"{\"Invocation\":{\"InvocationResults\":{\"InvocationResult\":["
+		"{\"InstanceId\":\"i-1\",\"ExitCode\":9223372036854775807,\"Dropped\":9223372036854775807,"
+		"\"Repeats\":2147483648},"
+		"{\"InstanceId\":\"i-2\",\"ExitCode\":-9223372036854775808},"
+		"{\"InstanceId\":\"i-3\",\"ExitCode\":4294967295}]}}}";
+
+	is_int(decode_results(body, LEN(body), false, &page, &f), 0, "int64 extremes decode");
+	ok(page.records[0].exit_code == 9223372036854775807LL, "ExitCode INT64_MAX");
+	ok(page.records[0].dropped == 9223372036854775807LL, "Dropped INT64_MAX");
+	ok(page.records[0].repeats == 2147483648LL, "Repeats past int32");
+	ok(page.records[1].exit_code == -9223372036854775807LL - 1, "ExitCode INT64_MIN");
+	ok(page.records[2].exit_code == 4294967295LL, "ExitCode 0xFFFFFFFF (a Windows code), not -1");
+	record_page_free(&page);
+
+	body = "{\"Invocation\":{\"InvocationResults\":{\"InvocationResult\":["
+	       "{\"InstanceId\":\"i-1\",\"ExitCode\":9223372036854775808}]}}}";
+	is_int(decode_results(body, LEN(body), false, &page, &f), -1, "ExitCode past int64 refused");
+	is_int(f.klass, FAULT_JSON, "... as JSON the parser cannot hold");
+	body = "{\"Invocation\":{\"InvocationResults\":{\"InvocationResult\":["
+	       "{\"InstanceId\":\"i-1\",\"ExitCode\":1e3}]}}}";
+	is_int(decode_results(body, LEN(body), false, &page, &f), -1, "ExitCode in exponent form refused");
+}
+
 int main(void)
 {
 	test_invocations();
 	test_results();
 	test_errors();
+	test_limits();
+	test_integers();
 	return tap_done();
 }
