@@ -141,7 +141,8 @@ CASES = [
     Case("forbidden", "t-hz0forbidden", 3,
          re.escape("ECS INVOCATION UNKNOWN - t-hz0forbidden: API error Forbidden.RAM: User not"
                    " authorized to operate on the specified resource. (HTTP 403, RequestId ")
-         + r"[0-9A-F-]{36}\)",
+         + r"[0-9A-F-]{36}\)"
+         + re.escape(": grant the RAM identity ecs:DescribeInvocations and ecs:DescribeInvocationResults"),
          []),
     # Throttled twice, then answered; -v (ecs_invocation_verbose = true).
     Case("throttle", "t-hz0throttle", 0,
