@@ -14,6 +14,19 @@
 /* A field path for messages, e.g. "Invocation.InvocationResults.InvocationResult[3]". */
 #define PATH_SIZE 160
 
+/* Failed allocations of Jansson's, as its allocator reports them. */
+static unsigned long alloc_failures;
+
+void decode_alloc_failed(void)
+{
+	alloc_failures++;
+}
+
+unsigned long decode_alloc_failures(void)
+{
+	return alloc_failures;
+}
+
 const char *decode_json_kind(const json_t *v)
 {
 	switch (json_typeof(v)) {
@@ -99,8 +112,16 @@ static int get_container(const json_t *obj, const char *key, const char *path, j
 static json_t *parse(const char *body, size_t len, struct fault *f)
 {
 	json_error_t err;
-	json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+	json_t *root;
+	unsigned long failures = alloc_failures;
 
+	/* A parse that ran out of memory may have cut a value short (decode.h). */
+	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+	if (alloc_failures != failures) {
+		json_decref(root);
+		nomem(f);
+		return NULL;
+	}
 	if (root == NULL) {
 		/* Jansson ends its message with "near '<text>'", which quotes the
 		 * body: a cut metadata or STS answer would show part of a secret. */

@@ -75,7 +75,11 @@ static void disarm_backstop(void)
  * before it goes back to the allocator. */
 static void *json_alloc(size_t n)
 {
-	return malloc(n);
+	void *p = malloc(n);
+
+	if (p == NULL)
+		decode_alloc_failed(); /* Jansson does not notice every one */
+	return p;
 }
 
 static void json_release(void *p)
