@@ -228,8 +228,10 @@ static json_t *output_value(const struct record *rec)
 		return json_null();
 	strbuf_init(&raw, 64 * 1024);
 	if (base64_decode(rec->output, strlen(rec->output), &raw) != 0 || raw.failed) {
+		/* Out of memory is a failure, not "no output". */
+		v = raw.failed && !raw.over ? NULL : json_null();
 		strbuf_free(&raw);
-		return json_null();
+		return v;
 	}
 	{
 		struct strbuf fixed;

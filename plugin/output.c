@@ -248,6 +248,9 @@ void output_summary(struct strbuf *out, const struct check_result *r, const stru
 			strbuf_append(out, note[w].data, note[w].len);
 		else if (w == NOTE_PERIODIC && r->periodic)
 			strbuf_puts(out, PERIODIC_MARK);
+		/* A note lost for want of memory must not pass for no note. */
+		if (note[w].failed && !note[w].over)
+			out->failed = true;
 		strbuf_free(&note[w]);
 	}
 }
@@ -291,9 +294,12 @@ static void output_lines(struct strbuf *line, const struct record *rec,
 
 	strbuf_init(&raw, 64 * 1024);
 	strbuf_puts(line, "  output: ");
-	if (base64_decode(rec->output, strlen(rec->output), &raw) != 0)
-		strbuf_puts(line, "(not Base64: not shown)");
-	else if (raw.len == 0)
+	if (base64_decode(rec->output, strlen(rec->output), &raw) != 0) {
+		if (raw.failed && !raw.over)
+			line->failed = true; /* out of memory, not bad Base64 */
+		else
+			strbuf_puts(line, "(not Base64: not shown)");
+	} else if (raw.len == 0)
 		strbuf_puts(line, "(none)");
 	else
 		text_sanitize(line, raw.data, raw.len, (size_t)opts->show_output);
@@ -520,7 +526,8 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 		strbuf_append(out, tail.data, tail.len);
 	if (opts->verbosity >= 2 && out->len < OUTPUT_MAX)
 		append_trace(out, info->trace, OUTPUT_MAX - out->len);
-	rc = out->failed ? -1 : 0;
+	/* Out of memory in a part must not pass for a shorter answer. */
+	rc = out->failed || (tail.failed && !tail.over) || (line.failed && !line.over) ? -1 : 0;
 	strbuf_free(&tail);
 	strbuf_free(&line);
 	return rc;
