@@ -87,7 +87,8 @@ EXTRA = {
             once("i-chaos2", "Success", 0, "ok\n")],
         "expect": {"aggregate": "PartialFailed", "state": "CRITICAL"}},
     # Periodic, as t-hz0periodic: the newest run is still in progress, so the
-    # history is read for the latest completed run (Failed, with output).
+    # history is read for the latest completed run (Failed, with output),
+    # which ended 14m30s ago: far from where "14m ago" would turn "15m".
     "t-hz0chaosp": {
         "description": "made by test_chaos.t", "class": "normal",
         "invocation": {"InvokeId": "t-hz0chaosp", "CommandName": "sim-check",
@@ -95,8 +96,8 @@ EXTRA = {
                        "RepeatMode": "Period", "Frequency": "rate(5m)", "Timed": True},
         "instances": [
             {"InstanceId": "i-chaosp", "runs": [
-                dict({"InvocationStatus": "Failed", "StartTime": iso(900),
-                      "FinishedTime": iso(898), "ExitCode": 1,
+                dict({"InvocationStatus": "Failed", "StartTime": iso(872),
+                      "FinishedTime": iso(870), "ExitCode": 1,
                       "Output": "error: disk full\n"}, **FAILED),
                 {"InvocationStatus": "Running", "StartTime": iso(300)}]}],
         "expect": {"aggregate": "Failed", "state": "CRITICAL"}},
