@@ -139,7 +139,11 @@ static int build_v1(struct api_client *api, const struct api_target *t, const ch
 	    (c->security_token != NULL && params_add(&all, "SecurityToken", c->security_token) != 0) ||
 	    add_action_params(&all, t, action_params) != 0)
 		goto nomem;
+	/* Signing fails on input it refuses, or when malloc() does (ENOMEM). */
+	errno = 0;
 	if (sign_v1("POST", &all, c->access_key_secret, to_sign, signature) != 0) {
+		if (errno == ENOMEM)
+			goto nomem;
 		fault_set(f, FAULT_INTERNAL, "cannot sign the request");
 		goto done;
 	}
@@ -196,9 +200,13 @@ static int build_v3(struct api_client *api, const struct api_target *t, const ch
 	     (params_add(&signed_headers, "x-acs-security-token", c->security_token) != 0 ||
 	      params_add(&signed_headers, "x-acs-accesskey-id", c->access_key_id) != 0)))
 		goto nomem;
+	/* Signing fails on input it refuses, or when malloc() does (ENOMEM). */
+	errno = 0;
 	if (sign_v3("POST", "/", &query, &signed_headers, SIGN_EMPTY_SHA256, c->access_key_id,
 		    c->access_key_secret, &canonical, &authorization) != 0 ||
 	    sign_sha256_hex(canonical.data, canonical.len, hash) != 0) {
+		if (errno == ENOMEM)
+			goto nomem;
 		fault_set(f, FAULT_INTERNAL, "cannot sign the request");
 		goto done;
 	}

@@ -14,6 +14,19 @@
 /* A field path for messages, e.g. "Invocation.InvocationResults.InvocationResult[3]". */
 #define PATH_SIZE 160
 
+/* Failed allocations of Jansson's, as its allocator reports them. */
+static unsigned long alloc_failures;
+
+void decode_alloc_failed(void)
+{
+	alloc_failures++;
+}
+
+unsigned long decode_alloc_failures(void)
+{
+	return alloc_failures;
+}
+
 const char *decode_json_kind(const json_t *v)
 {
 	switch (json_typeof(v)) {
@@ -143,12 +156,19 @@ static json_t *parse(const char *body, size_t len, struct fault *f)
 {
 	json_error_t err;
 	json_t *root;
+	unsigned long failures = alloc_failures;
 
 	if (within_limits(body, len, f) != 0) {
 		f->advice = "the ECS API never sends that; check -e and any proxy";
 		return NULL;
 	}
+	/* A parse that ran out of memory may have cut a value short (decode.h). */
 	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+	if (alloc_failures != failures) {
+		json_decref(root);
+		nomem(f);
+		return NULL;
+	}
 	if (root == NULL) {
 		/* Jansson ends its message with "near '<text>'", which quotes the
 		 * body: a cut metadata or STS answer would show part of a secret. */

@@ -98,20 +98,27 @@ static json_t *requests(const struct run_info *info)
 	return info == NULL ? json_null() : integer((long long)info->requests);
 }
 
-/* Dump doc and append it and a newline to out. Takes doc. */
+static int append_text(const char *text, size_t size, void *out)
+{
+	return strbuf_append(out, text, size);
+}
+
+/* Dump doc and a newline onto out. Takes doc. Not through json_dumps():
+ * Jansson 2.14 does not check every write to its own buffer, so a key whose
+ * allocation failed goes missing from the text, whereas out stays failed
+ * after any failed append. A document cut short leaves out failed too. */
 static int finish(struct strbuf *out, json_t *doc, bool bad)
 {
-	char *text = NULL;
-	int rc;
+	int rc = -1;
 
-	if (doc != NULL && !bad)
-		text = json_dumps(doc, DUMP_FLAGS);
+	if (doc != NULL && !bad && json_dump_callback(doc, append_text, out, DUMP_FLAGS) == 0 &&
+	    strbuf_putc(out, '\n') == 0)
+		rc = 0;
 	json_decref(doc);
-	if (text == NULL)
-		return -1;
-	/* A failed append leaves out failed, which later appends respect. */
-	rc = strbuf_puts(out, text) == 0 && strbuf_putc(out, '\n') == 0 ? 0 : -1;
-	free(text);
+	if (rc != 0 || out->failed) {
+		out->failed = true;
+		rc = -1;
+	}
 	return rc;
 }
 
@@ -228,8 +235,10 @@ static json_t *output_value(const struct record *rec)
 		return json_null();
 	strbuf_init(&raw, 64 * 1024);
 	if (base64_decode(rec->output, strlen(rec->output), &raw) != 0 || raw.failed) {
+		/* Out of memory is a failure, not "no output". */
+		v = raw.failed && !raw.over ? NULL : json_null();
 		strbuf_free(&raw);
-		return json_null();
+		return v;
 	}
 	{
 		struct strbuf fixed;

@@ -85,7 +85,11 @@ static void disarm_backstop(void)
  * before it goes back to the allocator. */
 static void *json_alloc(size_t n)
 {
-	return malloc(n);
+	void *p = malloc(n);
+
+	if (p == NULL)
+		decode_alloc_failed(); /* Jansson does not notice every one */
+	return p;
 }
 
 static void json_release(void *p)
@@ -100,12 +104,33 @@ static const char *env_lookup(const char *name)
 	return getenv(name);
 }
 
-/* Print the whole text at once; a plugin has no one to tell if this fails. */
-static void emit(const struct strbuf *text)
+/* What is said when memory ran out while the answer itself was written: the
+ * text written so far may stop in the middle of a line. Static, so that it
+ * needs no memory. */
+static const char nomem_text[] =
+	"ECS INVOCATION UNKNOWN - out of memory while writing the output\n";
+static const char nomem_json[] =
+	"{\"state\":\"UNKNOWN\",\"exit_code\":3,\"invoke_id\":null,\"error\":{\"class\":\"nomem\","
+	"\"code\":null,\"message\":\"out of memory while writing the output\"},\"time_s\":null,"
+	"\"requests\":null}\n";
+
+/* Print the whole text at once; a plugin has no one to tell if this fails.
+ * Returns -1 when the text was lost and the static answer went out instead. */
+static int emit(const struct strbuf *text, bool json)
 {
-	if (text->data != NULL && text->len > 0)
+	int rc = 0;
+
+	if (text->failed || text->data == NULL || text->len == 0) {
+		if (json)
+			fputs(nomem_json, stdout);
+		else
+			fputs(nomem_text, stdout);
+		rc = -1;
+	} else {
 		fwrite(text->data, 1, text->len, stdout);
+	}
 	fflush(stdout);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -146,7 +171,9 @@ int main(int argc, char **argv)
 		strbuf_puts(&out, "ECS INVOCATION UNKNOWN - ");
 		strbuf_puts(&out, f.text);
 		strbuf_putc(&out, '\n');
-		options_usage(&out);
+		/* Out of memory is no reason to show how to call the plugin. */
+		if (f.klass != FAULT_NOMEM)
+			options_usage(&out);
 		goto finish;
 	case OPTIONS_RUN:
 		break;
@@ -234,7 +261,8 @@ write_fault:
 finish:
 	/* The verdict is ready: the backstop must not add a second one. */
 	disarm_backstop();
-	emit(&out);
+	if (emit(&out, opts.json) != 0)
+		state = STATE_UNKNOWN;
 	check_result_free(&result);
 	http_client_free(http);
 	if (curl_ready)

@@ -249,6 +249,9 @@ void output_summary(struct strbuf *out, const struct check_result *r, const stru
 			strbuf_append(out, note[w].data, note[w].len);
 		else if (w == NOTE_PERIODIC && r->periodic)
 			strbuf_puts(out, PERIODIC_MARK);
+		/* A note lost for want of memory must not pass for no note. */
+		if (note[w].failed && !note[w].over)
+			out->failed = true;
 		strbuf_free(&note[w]);
 	}
 }
@@ -302,9 +305,12 @@ static size_t output_lines(struct strbuf *out, struct strbuf *work, const struct
 		snprintf(note, sizeof(note), " [%lld more bytes dropped by the API]", rec->dropped);
 	strbuf_init(&raw, 64 * 1024);
 	strbuf_reset(work);
-	if (base64_decode(rec->output, strlen(rec->output), &raw) != 0)
-		strbuf_puts(work, "(not Base64: not shown)");
-	else if (raw.len == 0)
+	if (base64_decode(rec->output, strlen(rec->output), &raw) != 0) {
+		if (raw.failed && !raw.over)
+			work->failed = true; /* out of memory, not bad Base64 */
+		else
+			strbuf_puts(work, "(not Base64: not shown)");
+	} else if (raw.len == 0)
 		strbuf_puts(work, "(none)");
 	else
 		text_sanitize(work, raw.data, raw.len, (size_t)opts->show_output);
@@ -565,7 +571,8 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 		strbuf_append(out, tail.data, tail.len);
 	if (opts->verbosity >= 2 && out->len < OUTPUT_MAX)
 		append_trace(out, info->trace, OUTPUT_MAX - out->len);
-	rc = out->failed ? -1 : 0;
+	/* Out of memory in a part must not pass for a shorter answer. */
+	rc = out->failed || (tail.failed && !tail.over) || (line.failed && !line.over) ? -1 : 0;
 	free(shown_recs);
 	strbuf_free(&tail);
 	strbuf_free(&line);

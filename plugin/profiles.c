@@ -287,11 +287,18 @@ int profiles_parse_cli(const char *text, size_t len, const char *path, const cha
 	json_t *root;
 	const json_t *current, *profiles, *entry = NULL;
 	const char *want = name;
+	unsigned long failures;
 	int rc = PROFILE_ERROR;
 
 	memset(out, 0, sizeof(*out));
 	memset(&spec, 0, sizeof(spec));
+	/* A key or value Jansson cut short for want of memory (see decode.h). */
+	failures = decode_alloc_failures();
 	root = json_loadb(text != NULL ? text : "", len, JSON_REJECT_DUPLICATES, &err);
+	if (decode_alloc_failures() != failures) {
+		nomem(f);
+		goto done;
+	}
 	if (root == NULL) {
 		json_fault(path, len, &err, f);
 		goto done;
