@@ -49,6 +49,14 @@ def run(cmd, **kw):
     return p.returncode, p.stdout.decode("utf-8", "replace")
 
 
+def explain(log):
+    """A failed build's telling lines on stderr, where prove shows them
+    (it hides TAP comments): failed tests, errors, and the end of the log."""
+    lines = log.split("\n")
+    telling = [l for l in lines if re.search(r"^(not ok|FAIL:|ERROR:|E: )|\berror:|Error \d", l)]
+    sys.stderr.write("\n".join(telling[:60] + ["..."] + lines[-40:]) + "\n")
+
+
 def dpkg(*args):
     """dpkg, waiting (up to 5 minutes) while another apt or dpkg holds its lock."""
     deadline = time.monotonic() + 300
@@ -92,13 +100,16 @@ rc, out = run([os.path.join(SRCDIR, "packaging", "build-deb.sh"), out_dir])
 t.ok(rc == 0, "packaging/build-deb.sh builds the package", out[-4000:])
 deb = out.strip().split("\n")[-1]
 if rc != 0 or not deb.endswith(".deb") or not os.path.isfile(deb):
-    t.bail_out("no .deb to test")
+    explain(out)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    t.done()
 with open(os.path.join(out_dir, "lintian.txt"), encoding="utf-8") as f:
     lintian = f.read()
 t.diag("lintian says:\n" + lintian.strip())
 errors = [l for l in lintian.split("\n") if l.startswith("E: ")]
-t.ok(not errors and "build-deb.sh: lintian" not in out, "lintian reports no error",
-     "\n".join(errors))
+if not t.ok(not errors and "build-deb.sh: lintian" not in out, "lintian reports no error",
+            "\n".join(errors)):
+    explain(lintian)
 with open(os.path.join(SRCDIR, "packaging", "debian", "changelog"), encoding="utf-8") as f:
     version = re.match(r"^\S+ \(([^)]+)\)", f.read()).group(1)
 t.like(os.path.basename(deb), r"^%s_%s_[a-z0-9]+\.deb$" % (PKG, re.escape(version)),
@@ -163,7 +174,8 @@ try:
     tmp = make_tmpdir("autopkgtest-")
     rc, out = run([os.path.join(SRCDIR, "packaging", "debian", "tests", "installed-plugin")],
                   cwd=SRCDIR, env=dict(os.environ, AUTOPKGTEST_TMP=tmp))
-    t.ok(rc == 0 and "not ok" not in out, "debian/tests/installed-plugin passes", out[-3000:])
+    if not t.ok(rc == 0 and "not ok" not in out, "debian/tests/installed-plugin passes"):
+        explain(out)
     shutil.rmtree(tmp, ignore_errors=True)
 finally:
     rc, out = dpkg("--purge", PKG)
