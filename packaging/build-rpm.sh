@@ -11,7 +11,7 @@
 set -eu
 
 usage() {
-	sed -n '2,2s/^# \{0,1\}//p' "$0" >&2
+	sed -n '3s/^# *\(.*\)/usage: \1/p' "$0" >&2
 	exit 2
 }
 tarball=
