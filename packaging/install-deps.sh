@@ -41,6 +41,12 @@ packages="build-essential autoconf automake pkg-config
 # to prove the simulator against the real client.
 if [ "$want_tests" = yes ]; then
 	packages="$packages perl valgrind"
+	# The packaging tests (tests/packaging/): debhelper brings dpkg-dev
+	# (dpkg-buildpackage) and dh; lintian checks the .deb; rpm has rpmbuild and
+	# rpm -qlp; man-db's man finds and renders the man page (it brings
+	# groff-base, whose groff the man page test also runs). No fakeroot: the
+	# package declares Rules-Requires-Root: no.
+	packages="$packages debhelper lintian rpm man-db"
 	# A machine may already have Node.js from elsewhere (with its own npm); only
 	# add Debian's when there is none, so the two never fight over /usr/bin/npm.
 	if ! command -v npm >/dev/null 2>&1; then

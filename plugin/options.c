@@ -514,26 +514,43 @@ int options_version(struct strbuf *out)
 	return strbuf_puts(out, PROGNAME " " PACKAGE_VERSION "\n");
 }
 
-int options_usage(struct strbuf *out)
+/* The synopsis, shared by a usage error and --help. */
+static int usage_lines(struct strbuf *out)
 {
 	return strbuf_puts(out,
 		"Usage: " PROGNAME " -i INVOKE_ID [-r REGION] [-e URL | --vpc]\n"
-		"         [--cacert FILE] [--profile NAME | --ram-role NAME] [-t SECONDS]\n"
-		"         [--ok-exit-codes LIST] [--map AGGREGATE=STATE,...]\n"
-		"         [--warning-METRIC RANGE] [--critical-METRIC RANGE] [-v...]\n"
-		"Try '" PROGNAME " --help' for more.\n");
+		"         [--cacert FILE] [--signature-version 1|3]\n"
+		"         [--profile NAME | --ram-role NAME] [--metadata-url URL]\n"
+		"         [--sts-endpoint URL] [-t SECONDS] [--ok-exit-codes LIST]\n"
+		"         [--map AGGREGATE=STATE,...] [--warning-METRIC RANGE]\n"
+		"         [--critical-METRIC RANGE] [--max-runtime DURATION]\n"
+		"         [--max-age DURATION] [--wait [--interval SECONDS]]\n"
+		"         [--show-output[=BYTES]] [--output-format text|json] [-v...]\n"
+		"       " PROGNAME " -h | -V\n");
 }
 
+int options_usage(struct strbuf *out)
+{
+	usage_lines(out);
+	return strbuf_puts(out, "Try '" PROGNAME " --help' for more.\n");
+}
+
+/* Laid out as the Monitoring Plugins' print_help(): version and copyright,
+ * what it checks, usage, options in groups (-t and -v last), notes on the
+ * status model and the threshold ranges, examples, where to report. Every
+ * line fits 80 columns; tests/packaging/test_manpage.t holds the option
+ * headings to the option table above and to the man page. */
 int options_help(struct strbuf *out)
 {
 	options_version(out);
 	strbuf_puts(out,
+		"Copyright (c) 2026 The check_ecs_invocation developers. MIT licence.\n"
 		"\n"
 		"Checks one Alibaba Cloud ECS Cloud Assistant command invocation: did it\n"
 		"succeed on every instance? Reads the invocation with the ECS API\n"
 		"(DescribeInvocations, DescribeInvocationResults) over HTTPS.\n"
 		"\n");
-	options_usage(out);
+	usage_lines(out);
 	return strbuf_puts(out,
 		"\n"
 		"Options:\n"
@@ -543,9 +560,11 @@ int options_help(struct strbuf *out)
 		"    Print the version and exit (UNKNOWN).\n"
 		" -i, --invoke-id=ID\n"
 		"    The invocation to check, e.g. t-hz0jdfwd9f (required).\n"
+		"\n"
+		"Where the API is:\n"
 		" -r, --region=REGION\n"
-		"    Its region, e.g. cn-hangzhou. Default: ALIBABA_CLOUD_REGION_ID, else the\n"
-		"    region_id of the credentials profile.\n"
+		"    Its region, e.g. cn-hangzhou. Default: ALIBABA_CLOUD_REGION_ID, else\n"
+		"    the region_id of the credentials profile.\n"
 		" -e, --endpoint=URL\n"
 		"    API base URL. Default: https://ecs.REGION.aliyuncs.com. Plain http://\n"
 		"    is refused except to a loopback host (for tests).\n"
@@ -556,56 +575,65 @@ int options_help(struct strbuf *out)
 		" --signature-version=1|3\n"
 		"    Sign requests with HMAC-SHA1 (1) or ACS3-HMAC-SHA256 (3, the default,\n"
 		"    as the official SDKs do).\n"
+		"\n"
+		"Credentials (no option takes a secret):\n"
 		" --profile=NAME\n"
-		"    Credentials from profile NAME of ~/.aliyun/config.json, else section\n"
-		"    NAME of ~/.alibabacloud/credentials.\n"
+		"    Profile NAME of ~/.aliyun/config.json, else section NAME of\n"
+		"    ~/.alibabacloud/credentials.\n"
 		" --ram-role=NAME\n"
-		"    Credentials of the ECS instance RAM role NAME, from the metadata service.\n"
+		"    The ECS instance RAM role NAME, from the metadata service.\n"
 		" --metadata-url=URL\n"
 		"    The ECS metadata service (default http://100.100.100.200).\n"
 		" --sts-endpoint=URL\n"
 		"    STS for RamRoleArn profiles (default ALIBABA_CLOUD_STS_ENDPOINT, else\n"
 		"    https://sts.aliyuncs.com).\n"
-		" -t, --timeout=SECONDS\n"
-		"    Deadline for the whole check, retries included (default 30).\n"
+		"\n"
+		"Judging:\n"
 		" --ok-exit-codes=LIST\n"
 		"    Exit codes that count as success, e.g. 0,3,10-20 (default 0).\n"
 		" --map=AGGREGATE=STATE[,...]\n"
-		"    Change the state of an aggregate; repeatable. Aggregates: Finished (ok),\n"
-		"    Running (warning), Stopped (warning), PartialFailed (critical), Failed\n"
-		"    (critical), NotFound (unknown). States: ok, warning, critical, unknown.\n"
-		" --show-output[=BYTES]\n"
-		"    Show the start (default 512 bytes) of each failed or stopped instance's\n"
-		"    command output in the long output, made safe to print.\n"
-		" --wait\n"
-		"    Poll until no instance is running, or the -t deadline comes, then\n"
-		"    judge: still running at the deadline is Running, never OK. For cron:\n"
-		"    check_ecs_invocation -i t-... --wait -t 900 || alert\n"
-		" --interval=SECONDS\n"
-		"    Between polls with --wait (default 10).\n"
+		"    Change the state of an aggregate; repeatable. Aggregates: Finished\n"
+		"    (ok), Running (warning), Stopped (warning), PartialFailed (critical),\n"
+		"    Failed (critical), NotFound (unknown). States: ok, warning, critical,\n"
+		"    unknown.\n"
+		" --warning-METRIC=RANGE, --critical-METRIC=RANGE\n"
+		"    Thresholds on the instance counts; METRIC is total, running,\n"
+		"    finished, failed or stopped. RANGE: see Thresholds below.\n"
 		" --max-runtime=DURATION\n"
 		"    CRITICAL when a run has been in progress longer (a hung command),\n"
 		"    from its start, or from the invocation's creation while Pending.\n"
 		" --max-age=DURATION\n"
-		"    Periodic invocations: CRITICAL when an instance's latest completed run\n"
-		"    is older (a stalled schedule). Durations: 90, 90s, 15m, 2h, 1d. Ages\n"
-		"    are measured on the API's clock (its Date header).\n"
-		" --warning-METRIC=RANGE, --critical-METRIC=RANGE\n"
-		"    Thresholds on the instance counts; METRIC is total, running, finished,\n"
-		"    failed or stopped. RANGE as in the Monitoring Plugins guidelines.\n"
+		"    Periodic invocations: CRITICAL when an instance's latest completed\n"
+		"    run is older (a stalled schedule). Durations: 90, 90s, 15m, 2h, 1d.\n"
+		"    Ages are measured on the API's clock (its Date header).\n"
+		"\n"
+		"Waiting and output:\n"
+		" --wait\n"
+		"    Poll until no instance is running, or the -t deadline comes, then\n"
+		"    judge: still running at the deadline is Running, never OK.\n"
+		" --interval=SECONDS\n"
+		"    Between polls with --wait (default 10).\n"
+		" --show-output[=BYTES]\n"
+		"    Show the start (default 512 bytes, at most 24576) of each failed or\n"
+		"    stopped instance's command output in the long output, made safe.\n"
 		" --output-format=text|json\n"
 		"    json: one JSON document with every instance, for scripts (same exit\n"
 		"    code).\n"
+		" -t, --timeout=SECONDS\n"
+		"    Deadline for the whole check, retries and --wait included (default\n"
+		"    30, at most 3600).\n"
 		" -v, --verbose\n"
-		"    More detail on stdout after the first line; up to -vvv.\n"
+		"    More detail on stdout after the first line: -v every instance, -vv\n"
+		"    endpoint, credential source and requests, -vvv each request (secrets\n"
+		"    redacted).\n"
 		"\n"
-		"Credentials never come from the command line. In this order: --profile or\n"
-		"--ram-role; the environment (ALIBABA_CLOUD_ACCESS_KEY_ID,\n"
-		"ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN); the aliyun\n"
-		"CLI's ~/.aliyun/config.json (profile ALIBABA_CLOUD_PROFILE, else current);\n"
-		"ALIBABA_CLOUD_CREDENTIALS_FILE or ~/.alibabacloud/credentials (section\n"
-		"ALIBABA_CLOUD_PROFILE, else default); the ECS RAM role named by\n"
-		"ALIBABA_CLOUD_ECS_METADATA. Files readable by others are refused.\n"
+		"Credentials, in this order: --profile or --ram-role; the environment\n"
+		"(ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,\n"
+		"ALIBABA_CLOUD_SECURITY_TOKEN); the aliyun CLI's ~/.aliyun/config.json\n"
+		"(profile ALIBABA_CLOUD_PROFILE, else current); ALIBABA_CLOUD_CREDENTIALS_FILE\n"
+		"or ~/.alibabacloud/credentials (section ALIBABA_CLOUD_PROFILE, else\n"
+		"default); the ECS RAM role named by ALIBABA_CLOUD_ECS_METADATA. Files\n"
+		"readable by others are refused.\n"
 		"\n"
 		"How an invocation is judged:\n"
 		"  Each instance counts as running (Pending, Scheduled, Running, Stopping),\n"
@@ -620,14 +648,23 @@ int options_help(struct strbuf *out)
 		"  check (options, credentials, network, TLS, API errors, bad responses,\n"
 		"  the deadline) is UNKNOWN.\n"
 		"\n"
-		"Threshold ranges: N means 0..N; N: means N or more; ~:N means up to N;\n"
-		"N:M between; @N:M alerts inside. Alert when the count is outside the range.\n"
-		"See https://www.monitoring-plugins.org/doc/guidelines.html#THRESHOLDFORMAT\n"
+		"Thresholds:\n"
+		"  N means 0..N; N: means N or more; ~:N means up to N; N:M between;\n"
+		"  @N:M alerts inside. Alert when the count is outside the range. See\n"
+		"  https://www.monitoring-plugins.org/doc/guidelines.html#THRESHOLDFORMAT\n"
 		"\n"
 		"Examples:\n"
 		"  " PROGNAME " -i t-hz0jdfwd9f -r cn-hangzhou\n"
+		"    Every instance of t-hz0jdfwd9f must have finished with exit code 0.\n"
 		"  " PROGNAME " -i t-hz0jdfwd9f -r cn-hangzhou --map Running=ok \\\n"
 		"      --critical-failed 0\n"
+		"    Quiet while it runs; CRITICAL as soon as one instance failed.\n"
+		"  " PROGNAME " -i t-... --wait -t 900 || alert\n"
+		"    In a cron script: wait up to 15 minutes for the verdict.\n"
 		"\n"
-		"Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n");
+		"Exit codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
+		"\n"
+		"The manual page check_ecs_invocation(1) has the details. Report bugs to\n"
+		"the project's issue tracker, with the output of -vvv (it shows no secret).\n"
+		"It comes with ABSOLUTELY NO WARRANTY, as the MIT licence says.\n");
 }

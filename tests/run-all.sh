@@ -3,9 +3,12 @@
 # tells a new user to run it on a fresh Debian 12 machine:
 #   1. install what the tests need (Debian packages, the pinned Node.js SDK);
 #   2. build with -Werror, AddressSanitizer and UndefinedBehaviorSanitizer;
-#   3. run every test (unit, simulator, functional, SDK conformance, and the
-#      plugin under a real Nagios 4 and Icinga 2) with prove, which prints
-#      the summary.
+#   3. run every test (unit, simulator, functional, SDK conformance, man
+#      page, and the plugin under a real Nagios 4 and Icinga 2) with prove,
+#      which prints the summary, the allocation-failure test last and alone;
+#   4. then, on their own so that their builds do not slow the timing-
+#      sensitive tests down, the packaging tests: build the .deb (lint,
+#      install, run, purge it) and the RPM from the make dist tarball.
 # Any sanitizer report goes to the plugin's stderr, and the functional tests
 # fail on any stderr output, so a clean run means zero reports.
 set -eu
@@ -37,10 +40,12 @@ ECS_SRCDIR="$top"
 ECS_BUILDDIR="$build"
 ECS_REQUIRE_SDK=1
 ECS_REQUIRE_ENGINES=1 # tests/engines: fail, not skip, without nagios4 and icinga2
+ECS_REQUIRE_PACKAGING=1 # tests/packaging: fail, not skip, without the packaging tools
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 PYTHONDONTWRITEBYTECODE=1
-export ECS_PLUGIN ECS_SRCDIR ECS_BUILDDIR ECS_REQUIRE_SDK ECS_REQUIRE_ENGINES ASAN_OPTIONS \
+export ECS_PLUGIN ECS_SRCDIR ECS_BUILDDIR ECS_REQUIRE_SDK ECS_REQUIRE_ENGINES ECS_REQUIRE_PACKAGING \
+	ASAN_OPTIONS \
 	UBSAN_OPTIONS PYTHONDONTWRITEBYTECODE
 
 # Unit tests are programs; the rest are Python scripts (prove reads the #! line).
@@ -51,6 +56,11 @@ for t in "$build"/tests/unit/test_*; do
 done
 # The allocation-failure test matches no --rules pattern, so it runs last and
 # alone: its thousands of plugin runs would slow the tests that time things.
-prove -j2 --timer --rules='par=**/tests/{unit,sim,functional,sdk,engines}/*' "$@" \
+prove -j2 --timer --rules='par=**/tests/{unit,sim,functional,sdk,engines,packaging}/*' "$@" \
 	"$top"/tests/sim/test_sim.t "$top"/tests/functional/*.t "$top"/tests/sdk/test_sdk.t \
-	"$top"/tests/engines/test_engines.t "$top"/tests/chaos/test_chaos.t
+	"$top"/tests/packaging/test_manpage.t "$top"/tests/engines/test_engines.t \
+	"$top"/tests/chaos/test_chaos.t
+# Each builds the package with the distribution's flags (not the sanitizers
+# above) and runs its make check; the .deb test installs and purges the
+# package (as root).
+prove --timer "$top"/tests/packaging/test_deb.t "$top"/tests/packaging/test_rpm.t
