@@ -265,7 +265,7 @@ static int find_keys(const struct cred_query *q, struct cred_spec *out, const ch
 	}
 	fault_set(f, FAULT_CREDENTIALS,
 		  "no credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, "
-		  "or give this user (uid %lu, HOME %.100s) a profile in ~/.aliyun/config.json or "
+		  "or give this user (uid %lu, HOME %.300s) a profile in ~/.aliyun/config.json or "
 		  "~/.alibabacloud/credentials",
 		  (unsigned long)geteuid(), home ? home : "unset");
 	return -1;

@@ -23,7 +23,7 @@ struct credentials {
 	char *access_key_secret; /* secret: never printed, wiped on free */
 	char *security_token;    /* secret too; NULL for a plain AccessKey */
 	char *expiration;        /* of temporary keys, or NULL */
-	char source[360];        /* where they came from, for -vv (never a secret) */
+	char source[640];        /* where they came from, for -vv (never a secret) */
 };
 
 /* What the command line asked for. */

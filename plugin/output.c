@@ -485,7 +485,7 @@ static void verbose_tail(struct strbuf *tail, const struct check_result *r,
 			      info->signature ? info->signature : "?");
 		strbuf_puts(tail, "credentials: ");
 		text_sanitize(tail, info->credentials_source ? info->credentials_source : "?",
-			      info->credentials_source ? strlen(info->credentials_source) : 1, 200);
+			      info->credentials_source ? strlen(info->credentials_source) : 1, 640);
 		strbuf_putc(tail, '\n');
 		strbuf_printf(tail, "%u requests (%u retries), %u result pages%s", info->requests,
 			      info->retries, r->pages, r->history_read ? ", history read" : "");
@@ -596,7 +596,7 @@ int output_fault(struct strbuf *out, const char *invoke_id, const struct fault *
 			      fault_class_name(f->klass), info->requests, info->retries, info->elapsed);
 		if (info->credentials_source && *info->credentials_source) {
 			strbuf_puts(out, "credentials: ");
-			text_sanitize(out, info->credentials_source, strlen(info->credentials_source), 200);
+			text_sanitize(out, info->credentials_source, strlen(info->credentials_source), 640);
 			strbuf_putc(out, '\n');
 		}
 		if (out->len < OUTPUT_MAX)

@@ -274,7 +274,7 @@ static int cli_take(const json_t *p, const char *name, const char *path, struct 
 	case CRED_NONE:
 		break;
 	}
-	snprintf(spec->source, sizeof(spec->source), "profile '%.60s' (mode %s) in %.100s", name,
+	snprintf(spec->source, sizeof(spec->source), "profile '%.60s' (mode %s) in %.300s", name,
 		 cli_mode_name(kind), path);
 	return 0;
 }
@@ -595,7 +595,7 @@ int profiles_parse_ini(const char *text, size_t len, const char *path, const cha
 			}
 		}
 	}
-	snprintf(spec.source, sizeof(spec.source), "section [%.60s] (type %s) of %.100s", section,
+	snprintf(spec.source, sizeof(spec.source), "section [%.60s] (type %s) of %.300s", section,
 		 type_name, path);
 	rc = PROFILE_FOUND;
 done:

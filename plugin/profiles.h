@@ -37,7 +37,7 @@ struct cred_spec {
 	long duration_s;         /* CRED_RAM_ROLE_ARN; 0 = the default (3600) */
 	char *sts_region;        /* CLI profiles: region of the STS endpoint, or NULL */
 	char *region;            /* the profile's region_id, or NULL */
-	char source[200];        /* where it came from, for -vv: never a secret */
+	char source[440];        /* where it came from, for -vv: never a secret */
 };
 
 void cred_spec_free(struct cred_spec *spec);

@@ -152,7 +152,7 @@ static int from_metadata(struct api_client *api, const struct cred_spec *spec,
 		fault_set(f, FAULT_CREDENTIALS, "ECS RAM role '%s': %s", role, why);
 		goto done;
 	}
-	snprintf(out->source, sizeof(out->source), "ECS RAM role '%s' from %.80s (%s; %.100s)", role,
+	snprintf(out->source, sizeof(out->source), "ECS RAM role '%s' from %.80s (%s; %.440s)", role,
 		 ro->metadata_url, version, spec->source);
 	rc = 0;
 	goto done;
@@ -225,7 +225,7 @@ static int from_sts(struct api_client *api, const struct cred_spec *spec,
 			  spec->role_arn, endpoint, why);
 		goto done;
 	}
-	snprintf(out->source, sizeof(out->source), "role %.80s assumed through %.60s (%.100s)",
+	snprintf(out->source, sizeof(out->source), "role %.80s assumed through %.60s (%.440s)",
 		 spec->role_arn, endpoint, spec->source);
 	rc = 0;
 done:
