@@ -18,7 +18,9 @@ The set is chosen to cover each shape the decoders meet (every status,
 legacy fields, periodic history, paging, hostile text, wrong types, cut and
 misshapen JSON, API errors, credentials) in a few dozen small files: a
 fuzzer mutates from these, and the replay test runs them all in
-`make check`.
+`make check`. A few hand-written bodies (EDGE_CASES) add what no scenario
+sends but a broken server or proxy could: values of the wrong JSON kind
+where an object is expected, NUL bytes in strings, integers at the edges.
 """
 
 import argparse
@@ -84,6 +86,33 @@ API_CALLS = [
      {"MaxResults": "51"}),
 ]
 
+# Bodies no scenario sends, written here: the fuzzer rarely builds valid
+# JSON of a new shape from random mutations, so seed the odd shapes.
+EDGE_CASES = {
+    "edge-array-root": b'[{"Invocations":{"Invocation":[]}}]',
+    "edge-entries-not-objects":
+        b'{"Invocations":{"Invocation":[null,"t-x",[],{"InvokeId":"t-x"}]}}',
+    "edge-records-not-objects":
+        b'{"Invocation":{"InvocationResults":{"InvocationResult":'
+        b'[{"InstanceId":"i-1"},[],1.5,true,null]}}}',
+    "edge-nul-in-string":
+        b'{"Invocations":{"Invocation":[{"InvokeId":"t-x",'
+        b'"CommandName":"a\\u0000b"}]}}',
+    "edge-integer-limits":
+        b'{"Invocation":{"NextToken":null,"InvocationResults":'
+        b'{"InvocationResult":[{"InstanceId":"i-1",'
+        b'"ExitCode":9223372036854775807,"Repeats":-9223372036854775808,'
+        b'"Dropped":1e3}]}}}',
+    "edge-all-null":
+        b'{"Invocations":{"Invocation":[{"InvokeId":"t-x","CommandName":null,'
+        b'"RepeatMode":null,"InvokeInstances":{"InvokeInstance":null}}]},'
+        b'"Invocation":{"InvocationResults":null},"Code":null,'
+        b'"Credentials":null}',
+    "edge-record-without-id":
+        b'{"Invocation":{"InvocationResults":{"InvocationResult":'
+        b'[{"InstanceId":"","InvocationStatus":"Success"}]}}}',
+}
+
 # Values made afresh on every run, and what stands in for them.
 VOLATILE = [
     (r'("RequestId"\s*:\s*)"[^"]*"',
@@ -141,6 +170,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     for old in os.listdir(args.out):
         os.unlink(os.path.join(args.out, old))
+    bodies.update(EDGE_CASES)
     for name, body in sorted(bodies.items()):
         with open(os.path.join(args.out, name + ".json"), "wb") as f:
             f.write(normalise(body))
