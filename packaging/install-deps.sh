@@ -35,9 +35,11 @@ packages="build-essential autoconf automake pkg-config
 
 # What the tests need: prove (perl) runs them, the simulator is Python 3's standard
 # library, valgrind is the second memory checker, npm installs the official SDK used
-# to prove the simulator against the real client.
+# to prove the simulator against the real client. make fuzz needs clang with
+# libFuzzer: clang-14 only recommends libclang-rt-14-dev, which holds libFuzzer
+# and clang's sanitizer runtimes, and recommends are not installed here.
 if [ "$want_tests" = yes ]; then
-	packages="$packages perl valgrind"
+	packages="$packages perl valgrind clang-14 libclang-rt-14-dev"
 	# A machine may already have Node.js from elsewhere (with its own npm); only
 	# add Debian's when there is none, so the two never fight over /usr/bin/npm.
 	if ! command -v npm >/dev/null 2>&1; then
