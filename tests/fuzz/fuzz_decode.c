@@ -128,10 +128,10 @@ static const char *check_error(const uint8_t *data, size_t size)
 /* What both credential decoders promise: all three secrets, or nothing. */
 static const char *check_credentials(int rc, const struct credentials *c, const struct fault *f)
 {
+	if (rc != 0 && !fault_said(f))
+		return "a credentials decoder failed without a fault";
 	if (rc != 0)
-		return !fault_said(f)		  ? "a credentials decoder failed without a fault"
-		       : !is_zero(c, sizeof(*c)) ? "a credentials decoder failed but left keys"
-						  : NULL;
+		return is_zero(c, sizeof(*c)) ? NULL : "a credentials decoder failed but left keys";
 	if (c->access_key_id == NULL || c->access_key_id[0] == '\0' ||
 	    c->access_key_secret == NULL || c->access_key_secret[0] == '\0' ||
 	    c->security_token == NULL || c->security_token[0] == '\0')

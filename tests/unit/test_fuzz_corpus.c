@@ -81,9 +81,15 @@ static int replay_dir(const char *base, const char *sub, const char *(*run)(cons
 	d = opendir(dir);
 	if (d == NULL)
 		return -1;
-	while ((e = readdir(d)) != NULL && count < MAX_FILES) {
+	while ((e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
+		/* A corpus is a few dozen files: more means someone committed
+		 * a fuzzer's whole working corpus, which is not what to keep. */
+		if (count == MAX_FILES) {
+			ok(0, "%s has more than %d files", sub, MAX_FILES);
+			break;
+		}
 		names[count] = strdup(e->d_name);
 		if (names[count] != NULL)
 			count++;
