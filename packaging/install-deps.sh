@@ -38,9 +38,14 @@ packages="build-essential autoconf automake pkg-config
 
 # What the tests need: prove (perl) runs them, the simulator is Python 3's standard
 # library, valgrind is the second memory checker, npm installs the official SDK used
-# to prove the simulator against the real client.
+# to prove the simulator against the real client. make fuzz needs clang with
+# libFuzzer: clang-14 only recommends libclang-rt-14-dev, which holds libFuzzer
+# and clang's sanitizer runtimes, and recommends are not installed here.
 if [ "$want_tests" = yes ]; then
 	packages="$packages perl valgrind"
+	# make fuzz: clang and its libFuzzer runtime (libclang-rt, which clang only
+	# recommends).
+	packages="$packages clang-14 libclang-rt-14-dev"
 	# The packaging tests (tests/packaging/): debhelper brings dpkg-dev
 	# (dpkg-buildpackage) and dh; lintian checks the .deb; rpm has rpmbuild and
 	# rpm -qlp; man-db's man finds and renders the man page (it brings

@@ -6,7 +6,8 @@
 #   3. run every test (unit, simulator, functional, SDK conformance, man
 #      page, and the plugin under a real Nagios 4 and Icinga 2) with prove,
 #      which prints the summary, the allocation-failure test last and alone;
-#   4. then, on their own so that their builds do not slow the timing-
+#   4. the libFuzzer targets for 10 s each (tests/fuzz/run-fuzz.sh);
+#   5. then, on their own so that their builds do not slow the timing-
 #      sensitive tests down, the packaging tests: build the .deb (lint,
 #      install, run, purge it) and the RPM from the make dist tarball.
 # Any sanitizer report goes to the plugin's stderr, and the functional tests
@@ -60,6 +61,9 @@ prove -j2 --timer --rules='par=**/tests/{unit,sim,functional,sdk,engines,packagi
 	"$top"/tests/sim/test_sim.t "$top"/tests/functional/*.t "$top"/tests/sdk/test_sdk.t \
 	"$top"/tests/packaging/test_manpage.t "$top"/tests/engines/test_engines.t \
 	"$top"/tests/chaos/test_chaos.t
+# The fuzz targets, briefly (make fuzz runs them longer): each must build
+# with clang and libFuzzer and stay clean for ECS_FUZZ_SECONDS.
+sh "$top"/tests/fuzz/run-fuzz.sh "${ECS_FUZZ_SECONDS:-10}"
 # Each builds the package with the distribution's flags (not the sanitizers
 # above) and runs its make check; the .deb test installs and purges the
 # package (as root).
