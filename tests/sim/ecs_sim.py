@@ -1016,6 +1016,15 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
                                        1)
         except OSError:
             pass
+        if isinstance(self.connection, ssl.SSLSocket):
+            # Handshake here rather than on the first read, so that every
+            # completed one is logged: a client's handshakes per run are
+            # counted from the log, not guessed from its connections.
+            self.connection.do_handshake()
+            self.server.state.log({
+                "event": "tls", "t": round(time.time(), 6),
+                "conn": self.conn_id, "version": self.connection.version(),
+                "resumed": self.connection.session_reused})
 
     def log_message(self, fmt, *args):
         pass                # the JSON request log replaces the access log
