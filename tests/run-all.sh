@@ -3,8 +3,9 @@
 # tells a new user to run it on a fresh Debian 12 machine:
 #   1. install what the tests need (Debian packages, the pinned Node.js SDK);
 #   2. build with -Werror, AddressSanitizer and UndefinedBehaviorSanitizer;
-#   3. run every test (unit, simulator, functional, SDK conformance, and the
-#      plugin under a real Nagios 4 and Icinga 2) with prove, which prints
+#   3. run every test (unit, simulator, functional, SDK conformance, the
+#      plugin under a real Nagios 4 and Icinga 2, and make bench's quick mode
+#      against a second build without sanitizers) with prove, which prints
 #      the summary.
 # Any sanitizer report goes to the plugin's stderr, and the functional tests
 # fail on any stderr output, so a clean run means zero reports.
@@ -32,16 +33,25 @@ cd "$build"
 make -j2 >/dev/null
 make -j2 check TESTS= >/dev/null # builds the unit test programs without running them
 
+# The benchmark's quick mode (tests/bench/test_bench.t) measures a plain
+# build, as users get it: callgrind cannot run a sanitized one.
+bench_build=${ECS_BENCH_BUILDDIR:-$top/build-bench}
+mkdir -p "$bench_build"
+(cd "$bench_build" && "$top/configure" --quiet --enable-werror &&
+	make -j2 check_ecs_invocation >/dev/null)
+
 ECS_PLUGIN="$build/check_ecs_invocation"
 ECS_SRCDIR="$top"
 ECS_BUILDDIR="$build"
 ECS_REQUIRE_SDK=1
 ECS_REQUIRE_ENGINES=1 # tests/engines: fail, not skip, without nagios4 and icinga2
+ECS_BENCH_PLUGIN="$bench_build/check_ecs_invocation"
+ECS_REQUIRE_BENCH=1 # tests/bench: fail, not skip, without hyperfine, GNU time, valgrind
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 PYTHONDONTWRITEBYTECODE=1
 export ECS_PLUGIN ECS_SRCDIR ECS_BUILDDIR ECS_REQUIRE_SDK ECS_REQUIRE_ENGINES ASAN_OPTIONS \
-	UBSAN_OPTIONS PYTHONDONTWRITEBYTECODE
+	UBSAN_OPTIONS PYTHONDONTWRITEBYTECODE ECS_BENCH_PLUGIN ECS_REQUIRE_BENCH
 
 # Unit tests are programs; the rest are Python scripts (prove reads the #! line).
 set --
@@ -50,4 +60,4 @@ for t in "$build"/tests/unit/test_*; do
 	[ -x "$t" ] && set -- "$@" "$t"
 done
 prove -j2 --timer "$@" "$top"/tests/sim/test_sim.t "$top"/tests/functional/*.t \
-	"$top"/tests/sdk/test_sdk.t "$top"/tests/engines/test_engines.t
+	"$top"/tests/sdk/test_sdk.t "$top"/tests/engines/test_engines.t "$top"/tests/bench/test_bench.t
