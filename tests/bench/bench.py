@@ -18,7 +18,7 @@ simulator over HTTPS on loopback:
 
 A round runs every command of every case once under hyperfine (wall, user
 and system time) and once under /usr/bin/time -v (peak RSS), in an order
-that rotates from round to round; the simulators' logs give the requests and
+that changes from round to round (a balanced Latin square); the simulators' logs give the requests and
 TLS handshakes of every run. Figures are medians over the rounds, ratios the
 medians of the per-round ratios. Then the plugin and the floor run under
 callgrind: instruction counts are stable however busy the machine.
@@ -63,7 +63,7 @@ from ecstest import (Simulator, EcsClient, encode_params, plugin_env,  # noqa: E
 import aliyun_sign  # noqa: E402  (tests/sim, put on sys.path by ecstest)
 
 PAGE = 50
-DEFAULT_ROUNDS = 11
+DEFAULT_ROUNDS = 12   # a multiple of len(COMMANDS): every order equally often
 MIB = 1024 * 1024
 
 # ------------------------------------------------------------------ cases
@@ -138,6 +138,17 @@ LABEL = {"floor": "floor: curl, pre-signed v1",
          "plugin-v1": "check_ecs_invocation, v1",
          "plugin-v3": "check_ecs_invocation, v3 (default)",
          "peer": "peer: Node.js SDK (v3)"}
+
+
+def orders(n):
+    """A balanced Latin square (Williams design) for an even n: over n
+    rounds each command runs in every position once and right after every
+    other command once, so that neither its place in the round nor what ran
+    just before it (the peer's big node process, say) favours one command."""
+    first = [0]
+    for k in range(1, n):
+        first.append((k + 1) // 2 if k % 2 else n - k // 2)
+    return [[(x + r) % n for x in first] for r in range(n)]
 
 
 def max_requests(case):
@@ -590,10 +601,11 @@ def run(args, cases, rounds, strict, checks, plugin, runner, pdir, tmp):
             for c in cases:
                 for cmd in COMMANDS:
                     runner.memory(argvs[c["key"]][cmd], log_of(cmd))
-        # Rounds: every command of every case, timed, then for memory; the
-        # order of the commands rotates from round to round.
+        # Rounds: every command of every case, timed, then for memory, in
+        # an order that changes from round to round (a Williams design).
+        square = orders(len(COMMANDS))
         for r in range(rounds):
-            order = COMMANDS[r % len(COMMANDS):] + COMMANDS[:r % len(COMMANDS)]
+            order = [COMMANDS[i] for i in square[r % len(square)]]
             for c in cases:
                 for cmd in order:
                     runs[c["key"]][cmd].append(runner.timed(argvs[c["key"]][cmd], log_of(cmd)))
@@ -658,8 +670,8 @@ def run(args, cases, rounds, strict, checks, plugin, runner, pdir, tmp):
     lines = []
     w = lines.append
     w("Measured %s on %s; %d round%s (a round runs every command of every case once timed "
-      "and once for memory, in a rotating order); load average %.2f at the start, %.2f at "
-      "the end." % (time.strftime("%Y-%m-%d", time.gmtime(started)), machine(), rounds,
+      "and once for memory, in an order balanced over the rounds); load average %.2f at the "
+      "start, %.2f at the end." % (time.strftime("%Y-%m-%d", time.gmtime(started)), machine(), rounds,
                     "" if rounds == 1 else "s", load_start[0], load_end[0]))
     w("")
     w("| case | command | wall ms | CPU ms | peak RSS MiB | requests | TLS handshakes |")
