@@ -64,7 +64,6 @@ import aliyun_sign  # noqa: E402  (tests/sim, put on sys.path by ecstest)
 
 PAGE = 50
 DEFAULT_ROUNDS = 12   # a multiple of len(COMMANDS): every order equally often
-MIB = 1024 * 1024
 
 # ------------------------------------------------------------------ cases
 
@@ -77,9 +76,9 @@ def iso(ts):
 
 def history_scenario(invoke_id):
     """A Period task on 10 instances with 1,000 runs each (10,000 history
-    records), newest first as the API answers; i-bench0 is in the middle of
-    a run, so the plugin reads history (one page) to find its latest
-    completed one. Every completed run succeeded: OK."""
+    records), newest first as the API was seen to answer; i-bench0 is in
+    the middle of a run, so the plugin reads history (one page) to find its
+    latest completed one. Every completed run succeeded: OK."""
     instances = []
     for j in range(10):
         runs = []
