@@ -1,19 +1,22 @@
 #!/bin/sh
 # Install what check_ecs_invocation needs on Debian 12, from Debian's own packages.
 #   packaging/install-deps.sh            build dependencies (compiler, autotools, libraries)
-#   packaging/install-deps.sh --test     the above plus what the test suite uses (--engines too)
+#   packaging/install-deps.sh --test     the above plus what the test suite uses (--engines, --bench too)
 #   packaging/install-deps.sh --engines  Nagios 4 and Icinga 2 for make check-engines
+#   packaging/install-deps.sh --bench    hyperfine, GNU time, valgrind and npm for make bench
 # Run as root or through sudo. Safe to run again: apt skips what is already there.
 set -eu
 
 want_tests=no
 want_engines=no
+want_bench=no
 for arg in "$@"; do
 	case "$arg" in
-	--test) want_tests=yes want_engines=yes ;;
+	--test) want_tests=yes want_engines=yes want_bench=yes ;;
 	--engines) want_engines=yes ;;
+	--bench) want_bench=yes ;;
 	-h | --help)
-		sed -n '2,6s/^# \{0,1\}//p' "$0"
+		sed -n '2,7s/^# \{0,1\}//p' "$0"
 		exit 0
 		;;
 	*)
@@ -54,6 +57,17 @@ if [ "$want_tests" = yes ]; then
 	packages="$packages debhelper lintian rpm man-db"
 	# A machine may already have Node.js from elsewhere (with its own npm); only
 	# add Debian's when there is none, so the two never fight over /usr/bin/npm.
+	if ! command -v npm >/dev/null 2>&1; then
+		packages="$packages nodejs npm"
+	fi
+fi
+
+# What make bench measures with (run-all.sh runs its quick mode): hyperfine for
+# wall and CPU time, GNU time's /usr/bin/time -v for peak RSS, valgrind's
+# callgrind for an instruction count, curl for the floor it compares against,
+# npm to install the official Node.js SDK the peer check is written with.
+if [ "$want_bench" = yes ]; then
+	packages="$packages hyperfine time valgrind curl"
 	if ! command -v npm >/dev/null 2>&1; then
 		packages="$packages nodejs npm"
 	fi

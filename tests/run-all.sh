@@ -5,7 +5,8 @@
 #   2. build with -Werror, AddressSanitizer and UndefinedBehaviorSanitizer;
 #   3. run every test (unit, simulator, functional, SDK conformance, man
 #      page, and the plugin under a real Nagios 4 and Icinga 2) with prove,
-#      which prints the summary, the allocation-failure test last and alone;
+#      which prints the summary; then, alone, the allocation-failure test and
+#      make bench's quick mode (against a second build without sanitizers);
 #   4. the libFuzzer targets for 10 s each (tests/fuzz/run-fuzz.sh);
 #   5. then, on their own so that their builds do not slow the timing-
 #      sensitive tests down, the packaging tests: build the .deb (lint,
@@ -36,18 +37,26 @@ cd "$build"
 make -j2 >/dev/null
 make -j2 check TESTS= >/dev/null # builds the unit test programs without running them
 
+# The benchmark's quick mode (tests/bench/test_bench.t) measures a plain
+# build, as users get it: callgrind cannot run a sanitized one.
+bench_build=${ECS_BENCH_BUILDDIR:-$top/build-bench}
+mkdir -p "$bench_build"
+(cd "$bench_build" && "$top/configure" --quiet --enable-werror &&
+	make -j2 check_ecs_invocation >/dev/null)
+
 ECS_PLUGIN="$build/check_ecs_invocation"
 ECS_SRCDIR="$top"
 ECS_BUILDDIR="$build"
 ECS_REQUIRE_SDK=1
 ECS_REQUIRE_ENGINES=1 # tests/engines: fail, not skip, without nagios4 and icinga2
 ECS_REQUIRE_PACKAGING=1 # tests/packaging: fail, not skip, without the packaging tools
+ECS_BENCH_PLUGIN="$bench_build/check_ecs_invocation"
+ECS_REQUIRE_BENCH=1 # tests/bench: fail, not skip, without hyperfine, GNU time, valgrind
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 PYTHONDONTWRITEBYTECODE=1
 export ECS_PLUGIN ECS_SRCDIR ECS_BUILDDIR ECS_REQUIRE_SDK ECS_REQUIRE_ENGINES ECS_REQUIRE_PACKAGING \
-	ASAN_OPTIONS \
-	UBSAN_OPTIONS PYTHONDONTWRITEBYTECODE
+	ASAN_OPTIONS UBSAN_OPTIONS PYTHONDONTWRITEBYTECODE ECS_BENCH_PLUGIN ECS_REQUIRE_BENCH
 
 # Unit tests are programs; the rest are Python scripts (prove reads the #! line).
 set --
@@ -55,12 +64,12 @@ for t in "$build"/tests/unit/test_*; do
 	case "$t" in *.o) continue ;; esac
 	[ -x "$t" ] && set -- "$@" "$t"
 done
-# The allocation-failure test matches no --rules pattern, so it runs last and
-# alone: its thousands of plugin runs would slow the tests that time things.
+# The allocation-failure and bench tests match no --rules pattern, so they run
+# last and alone: their thousands of plugin runs would slow the tests that time things.
 prove -j2 --timer --rules='par=**/tests/{unit,sim,functional,sdk,engines,packaging}/*' "$@" \
 	"$top"/tests/sim/test_sim.t "$top"/tests/functional/*.t "$top"/tests/sdk/test_sdk.t \
 	"$top"/tests/packaging/test_manpage.t "$top"/tests/engines/test_engines.t \
-	"$top"/tests/chaos/test_chaos.t
+	"$top"/tests/chaos/test_chaos.t "$top"/tests/bench/test_bench.t
 # The fuzz targets, briefly (make fuzz runs them longer): each must build
 # with clang and libFuzzer and stay clean for ECS_FUZZ_SECONDS.
 sh "$top"/tests/fuzz/run-fuzz.sh "${ECS_FUZZ_SECONDS:-10}"

@@ -57,6 +57,8 @@ EXTRA = {"t-hz0histnewest": history("newest"), "t-hz0histoldest": history("oldes
          "t-hz0histnew": with_new_instance()}
 with Simulator(extra_scenarios=EXTRA) as sim:
     base = ["-e", sim.url, "--cacert", sim.cacert, "-t", "60"]
+    # the same request count, connection and handshake every time: a
+    # DescribeInvocations, one page of the 10 instances, then the history
     for order, pages in (("newest", 1), ("oldest", 200)):
         sim.clear_log()
         r = run_plugin(["-i", "t-hz0hist" + order, "-v"] + base, env=plugin_env(sim))
@@ -68,6 +70,9 @@ with Simulator(extra_scenarios=EXTRA) as sim:
              "%s first: i-1 and i-2 judged by their newest runs" % order)
         t.is_(len(hist), pages, "%s first: %d page(s) of history read of 200" % (order, pages))
         t.ok(all(str(q.get("max_results")) == "50" for q in hist), "%s first: pages of 50" % order)
+        t.is_(len(sim.requests()), 2 + pages, "%s first: %d requests in all" % (order, 2 + pages))
+        t.is_((sim.connections(), sim.handshakes()), (1, 1),
+              "%s first: one connection, exactly one TLS handshake" % order)
         t.is_(r.stderr, "", "%s first: nothing on stderr" % order)
     sim.clear_log()
     r = run_plugin(["-i", "t-hz0histnew", "-v"] + base, env=plugin_env(sim))
@@ -75,4 +80,6 @@ with Simulator(extra_scenarios=EXTRA) as sim:
     t.like(r.stdout, r"PartialFailed: 1 of 11 instances failed, 1 running",
            "a new instance on its first run: counted as running, i-0 still judged by its run before")
     t.is_(len(hist), 1, "and one page of history is read, not 200")
+    t.is_(len(sim.requests()), 3, "3 requests in all")
+    t.is_((sim.connections(), sim.handshakes()), (1, 1), "one connection, exactly one TLS handshake")
 t.done()

@@ -125,6 +125,7 @@ with Simulator() as sim:
         t.ok(reqs and all(q.get("sig_version") == int(sig) for q in reqs),
              name + ": every request signed with v" + sig)
         t.is_(sim.connections(), 1, name + ": one connection for the whole run")
+        t.is_(sim.handshakes(), 1, name + ": exactly one TLS handshake")
         nonces = [q.get("nonce") for q in reqs]
         t.is_(len(set(nonces)), len(nonces), name + ": no nonce used twice")
 
@@ -140,6 +141,8 @@ with Simulator() as sim:
     t.ok(all(str(q.get("max_results")) == "50" for q in reqs), "t-hz0big: every page asks for 50")
     t.ok(all(q.get("verdict") == "ok" for q in reqs), "t-hz0big: every request accepted")
     t.is_(len(reqs), 21, "t-hz0big: 1 + ceil(1000/50) requests")
+    t.is_(sim.connections(), 1, "t-hz0big: all 21 over one connection")
+    t.is_(sim.handshakes(), 1, "t-hz0big: exactly one TLS handshake")
 
     # Throttling: retried with a fresh nonce and timestamp each time.
     sim.reset_faults()

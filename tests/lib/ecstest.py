@@ -435,6 +435,13 @@ class Simulator:
         """TCP connections to the API listener."""
         return len({r["conn"] for r in self.api_requests()})
 
+    def handshakes(self):
+        """TLS handshakes completed on the API listener since clear_log()
+        (resumed ones too: a resumption is a handshake all the same)."""
+        since = getattr(self, "_cleared_at", 0.0)
+        return len([r for r in self._lines() if r.get("event") == "tls"
+                    and r.get("t", since) >= since])
+
     def reset_faults(self, timeout=5):
         """Reset every scenario's fault counters (SIGHUP) and wait until the
         simulator has done it."""

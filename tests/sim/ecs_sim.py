@@ -420,6 +420,10 @@ class Scenario:
                                 [self._prepare(dict(i), where) for i in stage.get("instances", [])]
                                 if "instances" in stage else None))
         self.reads = 0
+        # records() answers, kept until the scenario's state moves on, so
+        # that a page costs its 50 records and not all of them (the
+        # benchmark measures clients, not this simulator).
+        self.records_cache = {}
 
     @staticmethod
     def _prepare(inst, where):
@@ -465,10 +469,13 @@ class Scenario:
         self.reads = 0
         self.invocation = dict(self.first_invocation)
         self.instances = self.first_instances
+        self.records_cache = {}
 
     def count_read(self):
         """One more DescribeInvocations read: move to the stage it reaches."""
         self.reads += 1
+        if self.stages:
+            self.records_cache = {}
         for after, invocation, instances in self.stages:
             if self.reads > after:
                 self.invocation = dict(self.first_invocation)
@@ -561,7 +568,15 @@ class Scenario:
 
     def records(self, include_history):
         """DescribeInvocationResults records: one per instance (its newest
-        run for periodic ones), or every run, newest first."""
+        run for periodic ones), or every run, newest first. The list and
+        its records are shared: callers copy what they change."""
+        cache = self.records_cache
+        hit = cache.get(include_history)
+        if hit is None:
+            hit = cache[include_history] = self._records(include_history)
+        return hit
+
+    def _records(self, include_history):
         if not include_history:
             out = []
             for inst in self.instances:
@@ -1050,6 +1065,15 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
                                        1)
         except OSError:
             pass
+        if isinstance(self.connection, ssl.SSLSocket):
+            # Handshake here rather than on the first read, so that every
+            # completed one is logged: a client's handshakes per run are
+            # counted from the log, not guessed from its connections.
+            self.connection.do_handshake()
+            self.server.state.log({
+                "event": "tls", "t": round(time.time(), 6),
+                "conn": self.conn_id, "version": self.connection.version(),
+                "resumed": self.connection.session_reused})
 
     def log_message(self, fmt, *args):
         pass                # the JSON request log replaces the access log

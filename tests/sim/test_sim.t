@@ -307,6 +307,12 @@ def e2e(sim):
                if r.json else None), (200, "t-hz0finished"),
               "v%d %s%s accepted" % (sig, method, " form" if form else ""))
     t.is_(sim.connections(), 1, "keep-alive: one connection for all")
+    t.is_(sim.handshakes(), 1, "TLS: the handshake is logged, once per connection")
+    other = sim.client()
+    other.call("DescribeInvocations", base)
+    other.close()
+    t.is_((sim.connections(), sim.handshakes()), (2, 2),
+          "TLS: a second client, a second handshake")
     log = sim.requests()
     t.is_(sorted({(x["sig_version"], x["verdict"]) for x in log}),
           [(1, "ok"), (3, "ok")], "log: both signature versions verified")
