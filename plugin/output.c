@@ -142,13 +142,13 @@ static void summary_note(struct strbuf *out, enum note which, const struct check
 		if (r->hung == 0)
 			return;
 		format_duration(opts->max_runtime_s, limit, sizeof(limit));
-		strbuf_printf(out, "; %lu running over %s", r->hung, limit);
+		strbuf_printf(out, " - %lu running over %s", r->hung, limit);
 		return;
 	case NOTE_STALE:
 		if (r->stale == 0)
 			return;
 		format_duration(opts->max_age_s, limit, sizeof(limit));
-		strbuf_printf(out, "; %lu with no run in %s", r->stale, limit);
+		strbuf_printf(out, " - %lu with no run in %s", r->stale, limit);
 		return;
 	case NOTE_BREACH: {
 		const struct range *crit, *hit;
@@ -159,14 +159,14 @@ static void summary_note(struct strbuf *out, enum note which, const struct check
 		crit = &opts->crit[breached];
 		v = (double)check_metric(r, breached);
 		hit = range_alerts(crit, v) ? crit : &opts->warn[breached];
-		strbuf_printf(out, "; %s=%lu %s %s range %s", metric_name(breached),
+		strbuf_printf(out, " - %s=%lu %s %s range %s", metric_name(breached),
 			      check_metric(r, breached), hit->inside ? "inside" : "outside",
 			      hit == crit ? "critical" : "warning", hit->text);
 		return;
 	}
 	case NOTE_STILL_RUNNING:
 		if (r->still_running)
-			strbuf_printf(out, "; still running after %.0f s of --wait", r->waited_s);
+			strbuf_printf(out, " - still running after %.0f s of --wait", r->waited_s);
 		return;
 	case NOTE_PERIODIC:
 		if (r->periodic)

@@ -80,8 +80,8 @@ SCENARIOS = [
     ("t-hz0running", ["--map", "Running=ok"], 0, r"^ECS INVOCATION OK - t-hz0running Running", None, []),
     ("t-hz0partial", ["--map", "partialfailed=warning"], 1, r"WARNING - t-hz0partial PartialFailed", None, []),
     ("t-hz0partial", ["--map", "PartialFailed=ok", "--warning-failed", "0"], 1,
-     r"WARNING - t-hz0partial PartialFailed: 1 of 4 instances failed; failed=1 outside warning range 0$", None, []),
-    ("t-hz0finished", ["--critical-total", "5:"], 2, r"CRITICAL - t-hz0finished Finished: .*; total=3 outside critical range 5:$",
+     r"WARNING - t-hz0partial PartialFailed: 1 of 4 instances failed - failed=1 outside warning range 0$", None, []),
+    ("t-hz0finished", ["--critical-total", "5:"], 2, r"CRITICAL - t-hz0finished Finished: .* - total=3 outside critical range 5:$",
      None, []),
 ]
 

@@ -77,7 +77,7 @@ with Simulator(extra_scenarios=EXTRA, clock_frozen_at=T0) as sim:
 
     r, first = check("t-hz0hung", ["--max-runtime", "1h"])
     t.is_(r.code, 2, "a run in progress for 2h is CRITICAL with --max-runtime 1h")
-    t.like(first, r"Running: 1 of 2 instances running; 1 running over 1h00m \|", "line 1 says one run is over the limit")
+    t.like(first, r"Running: 1 of 2 instances running - 1 running over 1h00m \|", "line 1 says one run is over the limit")
     t.like(r.stdout, r"\ni-hung Running running for 2h00m \(over --max-runtime\)", "the long output names it and for how long")
     r, _ = check("t-hz0hung", ["--max-runtime", "1h", "-vv"])
     t.like(r.stdout, r"\ntimes measured on the API's clock \(its Date header\): %s; the local clock "
@@ -95,7 +95,7 @@ with Simulator(extra_scenarios=EXTRA, clock_frozen_at=T0) as sim:
 
     r, first = check("t-hz0stall", ["--max-age", "1d"])
     t.is_(r.code, 2, "a periodic instance whose last run is 2 days old is CRITICAL with --max-age 1d")
-    t.like(first, r"; 2 with no run in 1d0h", "line 1 counts the stalled instances (i-stale, i-never)")
+    t.like(first, r" - 2 with no run in 1d0h", "line 1 counts the stalled instances (i-stale, i-never)")
     t.like(r.stdout, r"\ni-stale Success exit=0 last run 1d23h ago \(over --max-age\)",
            "i-stale is named with the age of its last completed run (finished 2 s after its start 2 days ago)")
     t.like(r.stdout, r"\ni-never Running no completed run since its creation 3d0h ago \(over --max-age\)",

@@ -57,7 +57,7 @@ with Simulator(extra_scenarios={"t-hz0later": LATER}) as sim:
     sim.clear_log()
     r = run_plugin(["-i", "t-hz0running", "--wait", "--interval", "1", "-t", "4"] + base, env=env)
     t.is_(r.code, 1, "--wait, still running at the deadline: WARNING (Running), not OK")
-    t.like(r.stdout, r"^ECS INVOCATION WARNING - t-hz0running Running: 2 of 3 instances running; "
+    t.like(r.stdout, r"^ECS INVOCATION WARNING - t-hz0running Running: 2 of 3 instances running - "
                      r"still running after [1-4] s of --wait \|", "line 1 says it is still running")
     t.ok(r.elapsed <= 4 + 1.0, "--wait: the -t deadline is kept (%.2f s)" % r.elapsed)
     t.ok(len([q for q in sim.requests() if q.get("action") == "DescribeInvocations"]) >= 3,

@@ -153,7 +153,7 @@ static void same_summary_as_text(const struct check_result *r, const struct opti
 	ok(sum && out.data && strncmp(out.data, prefix, n) == 0 &&
 		   strncmp(out.data + n, sum, strlen(sum)) == 0 &&
 		   (strncmp(out.data + n + strlen(sum), " | ", 3) == 0 ||
-		    strncmp(out.data + n + strlen(sum), "; ", 2) == 0),
+		    strncmp(out.data + n + strlen(sum), " - ", 3) == 0),
 	   "%s: summary '%s' is the text's: %.160s", name, sum ? sum : "(none)",
 	   out.data ? out.data : "");
 	strbuf_free(&out);
@@ -470,7 +470,7 @@ static void test_periodic_and_times(void)
 		is_str(jstr(doc, "repeat_mode"), "Period", "repeat_mode");
 		/* All three notes would make line 1 118 characters: the hung run
 		 * is kept, the stale one left out; "(periodic)" is always said. */
-		is_str(jstr(doc, "summary"), "1 of 3 instances running (periodic); 1 running over 15m00s",
+		is_str(jstr(doc, "summary"), "1 of 3 instances running (periodic) - 1 running over 15m00s",
 		       "summary keeps the most important note when all would be too long");
 		same_summary_as_text(&r, &o, doc, "periodic");
 		ok(jnull(json_object_get(doc, "api_status"), "InvokeStatus"), "absent InvokeStatus null");

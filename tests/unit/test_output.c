@@ -186,7 +186,7 @@ static void test_thresholds_and_map(void)
 	text = render(&r, &o3, &state);
 	is_int(state, STATE_CRITICAL, "critical-total 10: with 2 instances wins over mapped OK");
 	ok(strstr(text, "running=1;@1:;;0;2") != NULL, "@ range kept as given in perfdata");
-	ok(strstr(text, "; total=2 outside critical range 10:") != NULL, "first line names it: %.120s",
+	ok(strstr(text, " - total=2 outside critical range 10:") != NULL, "first line names it: %.120s",
 	   text);
 	free(text);
 	check_result_free(&r);
@@ -200,7 +200,7 @@ static void test_thresholds_and_map(void)
 		add(&r, "i-2", "Success", 1, 0, NULL, NULL);
 		text = render(&r, &o4, &state);
 		is_int(state, STATE_WARNING, "@1: warns when one instance runs");
-		ok(strstr(text, "; running=1 inside warning range @1: |") != NULL,
+		ok(strstr(text, " - running=1 inside warning range @1: |") != NULL,
 		   "an @ range is 'inside', not 'outside': %.140s", text);
 		free(text);
 		check_result_free(&r);
@@ -288,7 +288,7 @@ static void test_line1_length(void)
 		   !before(out.data, " ago", bar) && !before(out.data, "outside", bar),
 	   "line 1 (%d characters) leaves the other four notes out", bar ? (int)(bar - out.data) : -1);
 	expect = "ECS INVOCATION CRITICAL - t-hz0abc123 PartialFailed: "
-		 "200 of 600 instances failed, 400 running (periodic); 3 running over 15m00s | ";
+		 "200 of 600 instances failed, 400 running (periodic) - 3 running over 15m00s | ";
 	ok(strncmp(out.data, expect, strlen(expect)) == 0,
 	   "counts and the hung runs, the most important note: %.130s", out.data);
 	strbuf_free(&out);
@@ -301,7 +301,7 @@ static void test_line1_length(void)
 	strbuf_init(&out, 0);
 	output_result(&out, &r, &o, state, breached, &info);
 	expect = "ECS INVOCATION CRITICAL - t-hz0abc123 PartialFailed: "
-		 "200 of 600 instances failed, 400 running (periodic); failed=200 outside critical range 0 | ";
+		 "200 of 600 instances failed, 400 running (periodic) - failed=200 outside critical range 0 | ";
 	ok(strncmp(out.data, expect, strlen(expect)) == 0, "then the threshold: %.140s", out.data);
 	strbuf_free(&out);
 	options_free(&o);
