@@ -289,7 +289,7 @@ static void output_lines(struct strbuf *line, const struct record *rec,
 {
 	struct strbuf raw;
 
-	strbuf_init(&raw, 64 * 1024);
+	strbuf_init(&raw, (size_t)64 * 1024);
 	strbuf_puts(line, "  output: ");
 	if (base64_decode(rec->output, strlen(rec->output), &raw) != 0)
 		strbuf_puts(line, "(not Base64: not shown)");
