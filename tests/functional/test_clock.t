@@ -11,7 +11,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ecstest import TAP, Simulator, plugin_env, run_plugin, tmp_base  # noqa: E402
+from ecstest import TAP, VALGRIND, Simulator, plugin_env, run_plugin, tmp_base  # noqa: E402
 
 t = TAP()
 HOUR = 3600
@@ -45,7 +45,10 @@ for offset in (HOUR, -HOUR):
             r = run_plugin(["-i", "t-hz0partial", "-v", "--signature-version", sig] + base, env=env)
             t.is_(r.code, 2, tag + ": the same answer as with a right clock (CRITICAL)")
             # The Date header counts whole seconds, so the offset is known to within one.
-            t.like(r.stdout, r"\nthe local clock is (3599|3600|3601) s %s the API's" % way, tag + ": -v says so")
+            # Under valgrind the local clock also moves on from T0 while runs start up.
+            off = 1 + (int(time.time() - T0) if VALGRIND else 0)
+            near = "|".join(str(n) for n in range(HOUR - off, HOUR + off + 1))
+            t.like(r.stdout, r"\nthe local clock is (%s) s %s the API's" % (near, way), tag + ": -v says so")
             verdicts = [q.get("verdict") for q in sim.requests()]
             t.is_(verdicts, ["InvalidTimeStamp.Expired", "ok", "ok"], tag + ": one refused, then the rest accepted")
             t.is_(r.stderr, "", tag + ": nothing on stderr")
