@@ -34,10 +34,11 @@ packages="build-essential autoconf automake pkg-config
 	python3 openssl ca-certificates"
 
 # What the tests need: prove (perl) runs them, the simulator is Python 3's standard
-# library, valgrind is the second memory checker, npm installs the official SDK used
-# to prove the simulator against the real client.
+# library, valgrind is the second memory checker (make check-valgrind), clang-tidy
+# and cppcheck the static analysers (make clang-tidy, make cppcheck), npm installs the
+# official SDK used to prove the simulator against the real client.
 if [ "$want_tests" = yes ]; then
-	packages="$packages perl valgrind"
+	packages="$packages perl valgrind clang-tidy cppcheck"
 	# A machine may already have Node.js from elsewhere (with its own npm); only
 	# add Debian's when there is none, so the two never fight over /usr/bin/npm.
 	if ! command -v npm >/dev/null 2>&1; then
