@@ -40,12 +40,13 @@ packages="build-essential autoconf automake pkg-config
 	python3 openssl ca-certificates"
 
 # What the tests need: prove (perl) runs them, the simulator is Python 3's standard
-# library, valgrind is the second memory checker, npm installs the official SDK used
-# to prove the simulator against the real client. make fuzz needs clang with
+# library, valgrind is the second memory checker (make check-valgrind), clang-tidy
+# and cppcheck the static analysers (make clang-tidy, make cppcheck), npm installs the
+# official SDK used to prove the simulator against the real client. make fuzz needs clang with
 # libFuzzer: clang-14 only recommends libclang-rt-14-dev, which holds libFuzzer
 # and clang's sanitizer runtimes, and recommends are not installed here.
 if [ "$want_tests" = yes ]; then
-	packages="$packages perl valgrind"
+	packages="$packages perl valgrind clang-tidy cppcheck"
 	# make fuzz: clang and its libFuzzer runtime (libclang-rt, which clang only
 	# recommends).
 	packages="$packages clang-14 libclang-rt-14-dev"

@@ -38,7 +38,7 @@ static void redact(char *s, const char *secret)
 		return;
 	while ((hit = strstr(s, secret)) != NULL) {
 		memmove(hit + 4, hit + n, strlen(hit + n) + 1);
-		memcpy(hit, "****", 4);
+		memset(hit, '*', 4);
 	}
 }
 

@@ -82,6 +82,6 @@ int api_results_page(struct api_client *api, const char *invoke_id, bool with_hi
 
 /* Exposed for tests: what a SignatureDoesNotMatch answer means, comparing
  * the server's string-to-sign (in its Message) with ours. */
-const char *api_signature_verdict(const char *message, const char *our_string_to_sign);
+const char *api_signature_verdict(const char *message, const char *ours);
 
 #endif

@@ -39,9 +39,7 @@ static int take_page(struct check_result *r, struct record_page *page, size_t *c
 		r->instances = grown;
 		*cap = want;
 	}
-	if (page->count > 0)
-		memcpy(r->instances + r->count, page->records,
-		       page->count * sizeof(*page->records));
+	memcpy(r->instances + r->count, page->records, page->count * sizeof(*page->records));
 	r->count += page->count;
 	/* The records now belong to r; free only the page's own array. */
 	free(page->records);

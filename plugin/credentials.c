@@ -66,16 +66,32 @@ static int nomem(struct fault *f)
 }
 
 /* The home directory: $HOME, else the password database (daemons such as a
- * monitoring core may run without HOME). */
-static const char *home_dir(env_lookup_fn env)
+ * monitoring core may run without HOME). getpwuid_r(), not getpwuid(): the
+ * answer is copied to buf, not left in static storage that the next lookup
+ * overwrites. */
+static const char *home_dir(env_lookup_fn env, char *buf, size_t size)
 {
 	const char *home = env("HOME");
-	const struct passwd *pw;
+	struct passwd pw, *found = NULL;
+	char scratch[4096];
 
 	if (home != NULL && *home != '\0')
 		return home;
-	pw = getpwuid(geteuid());
-	return pw != NULL && pw->pw_dir != NULL ? pw->pw_dir : NULL;
+	if (getpwuid_r(geteuid(), &pw, scratch, sizeof(scratch), &found) != 0 || found == NULL ||
+	    pw.pw_dir == NULL || strlen(pw.pw_dir) >= size)
+		return NULL;
+	memcpy(buf, pw.pw_dir, strlen(pw.pw_dir) + 1);
+	return buf;
+}
+
+/* dir and rest into buf. A path cut short would name another file, so one
+ * that does not fit leaves buf empty: no file. */
+static void fit_path(char *buf, size_t size, const char *dir, const char *rest)
+{
+	int n = snprintf(buf, size, "%s%s", dir, rest);
+
+	if (n < 0 || (size_t)n >= size)
+		buf[0] = '\0';
 }
 
 static int from_environment(env_lookup_fn env, struct cred_spec *out, bool *found,
@@ -161,17 +177,20 @@ static int find_keys(const struct cred_query *q, struct cred_spec *out, const ch
 
 int credentials_find(const struct cred_query *q, struct cred_spec *out, struct fault *f)
 {
-	const char *home = home_dir(q->env);
+	char pw_home[PATH_SIZE];
+	const char *home = home_dir(q->env, pw_home, sizeof(pw_home));
 	const char *ini_env = q->env("ALIBABA_CLOUD_CREDENTIALS_FILE");
 	char cli_path[PATH_SIZE] = "", ini_path[PATH_SIZE] = "";
 
 	memset(out, 0, sizeof(*out));
+	/* A HOME too long for its files is as good as none; a file named
+	 * outright and too long is refused when the chain comes to it. */
 	if (home != NULL)
-		snprintf(cli_path, sizeof(cli_path), "%s/.aliyun/config.json", home);
+		fit_path(cli_path, sizeof(cli_path), home, "/.aliyun/config.json");
 	if (ini_env != NULL && *ini_env != '\0')
-		snprintf(ini_path, sizeof(ini_path), "%s", ini_env);
+		fit_path(ini_path, sizeof(ini_path), ini_env, "");
 	else if (home != NULL)
-		snprintf(ini_path, sizeof(ini_path), "%s/.alibabacloud/credentials", home);
+		fit_path(ini_path, sizeof(ini_path), home, "/.alibabacloud/credentials");
 	if (find_keys(q, out, cli_path, ini_path, f) != 0)
 		return -1;
 	region_from_cli(cli_path, q->profile ? q->profile : lookup(q->env, profile_names, NULL), out);
@@ -182,7 +201,8 @@ static int find_keys(const struct cred_query *q, struct cred_spec *out, const ch
 		     const char *ini_path, struct fault *f)
 {
 	env_lookup_fn env = q->env;
-	const char *home = home_dir(env);
+	char pw_home[PATH_SIZE];
+	const char *home = home_dir(env, pw_home, sizeof(pw_home));
 	const char *profile = lookup(env, profile_names, NULL);
 	const char *ini_env = env("ALIBABA_CLOUD_CREDENTIALS_FILE");
 	const char *role;
@@ -232,6 +252,11 @@ static int find_keys(const struct cred_query *q, struct cred_spec *out, const ch
 	}
 
 	/* 4. The SDKs' INI credentials file. */
+	if (ini_env != NULL && *ini_env != '\0' && ini_path[0] == '\0') {
+		fault_set(f, FAULT_CREDENTIALS, "ALIBABA_CLOUD_CREDENTIALS_FILE is longer than %d bytes",
+			  PATH_SIZE - 1);
+		return -1;
+	}
 	if (ini_env != NULL && *ini_env != '\0' && access(ini_path, F_OK) != 0) {
 		/* Named on purpose: a missing file is a mistake, not "none". */
 		fault_set(f, FAULT_CREDENTIALS,

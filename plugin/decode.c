@@ -537,7 +537,9 @@ void record_free(struct record *rec)
 
 void record_page_free(struct record_page *page)
 {
-	for (size_t i = 0; i < page->count; i++)
+	/* Also called on half-built pages: without an array there is nothing
+	 * to walk, whatever count says (clang-analyzer loses count there). */
+	for (size_t i = 0; page->records != NULL && i < page->count; i++)
 		record_free(&page->records[i]);
 	free(page->records);
 	free(page->next_token);

@@ -27,7 +27,7 @@ double http_now(void)
 void http_response_init(struct http_response *resp)
 {
 	resp->status = 0;
-	strbuf_init(&resp->body, HTTP_MAX_RESPONSE);
+	strbuf_init(&resp->body, (size_t)HTTP_MAX_RESPONSE);
 	resp->date[0] = '\0';
 	resp->retry_after_ms = -1;
 }
@@ -124,10 +124,10 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata)
 		resp->date[0] = '\0';
 		resp->retry_after_ms = -1;
 	}
-	if (header_value(line, n, "Date", value, sizeof(value))) {
-		memcpy(resp->date, value, sizeof(resp->date) < sizeof(value) ? sizeof(resp->date) : sizeof(value));
-		resp->date[sizeof(resp->date) - 1] = '\0';
-	} else if (header_value(line, n, "x-acs-retry-after", value, sizeof(value))) {
+	/* header_value() writes only when the name matches, cut to fit and
+	 * NUL-terminated: the Date goes straight into place. */
+	if (!header_value(line, n, "Date", resp->date, sizeof(resp->date)) &&
+	    header_value(line, n, "x-acs-retry-after", value, sizeof(value))) {
 		long long ms;
 		if (parse_long_long(value, 0, 86400000LL, &ms) == 0)
 			resp->retry_after_ms = (long)ms;

@@ -29,9 +29,9 @@
 #include "util.h"
 
 /* Whatever the output, it must fit the cores' buffers with room to spare. */
-#define OUTPUT_LIMIT (64 * 1024)
+#define OUTPUT_LIMIT ((size_t)64 * 1024)
 /* The JSON document lists every instance: 10,000 of them fit easily. */
-#define JSON_OUTPUT_LIMIT (32 * 1024 * 1024)
+#define JSON_OUTPUT_LIMIT ((size_t)32 * 1024 * 1024)
 /* The backstop fires this long after the deadline, should libcurl or the
  * resolver ever fail to honour its own timeout. */
 #define BACKSTOP_GRACE_US 300000
@@ -127,9 +127,9 @@ static int emit(const struct strbuf *text, bool json)
 			fputs(nomem_text, stdout);
 		rc = -1;
 	} else {
-		fwrite(text->data, 1, text->len, stdout);
+		(void)fwrite(text->data, 1, text->len, stdout);
 	}
-	fflush(stdout);
+	(void)fflush(stdout);
 	return rc;
 }
 

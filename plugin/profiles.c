@@ -476,11 +476,11 @@ static int ini_scan(const char *text, size_t len, const char *path, const char *
 				ve--;
 			}
 			for (size_t k = 0; k < K_COUNT; k++) {
-				char why[160];
-
 				if (!span_is(ks, (size_t)(ke - ks), ini_keys[k]))
 					continue;
 				if (vals[k].line != 0) {
+					char why[160];
+
 					/* Which one the operator meant is
 					 * anyone's guess: refuse to pick. */
 					snprintf(why, sizeof(why),
@@ -521,8 +521,9 @@ int profiles_parse_ini(const char *text, size_t len, const char *path, const cha
 	memset(vals, 0, sizeof(vals));
 	if (section == NULL)
 		section = "default"; /* the SDKs' choice when none is named */
-	if (ini_scan(text != NULL ? text : "", text != NULL ? len : 0, path, section, vals, &found,
-		     f) != 0)
+	/* No text reads as an empty file: no section found. */
+	found = false;
+	if (text != NULL && ini_scan(text, len, path, section, vals, &found, f) != 0)
 		goto done;
 	if (!found) {
 		rc = PROFILE_ABSENT;

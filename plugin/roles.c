@@ -184,14 +184,20 @@ static int from_sts(struct api_client *api, const struct cred_spec *spec,
 	struct params p;
 	struct http_response resp;
 	char endpoint[256], duration[24];
-	int rc = -1;
+	int rc = -1, n;
 
 	if (ro->sts_endpoint != NULL)
-		snprintf(endpoint, sizeof(endpoint), "%s", ro->sts_endpoint);
+		n = snprintf(endpoint, sizeof(endpoint), "%s", ro->sts_endpoint);
 	else if (spec->sts_region != NULL && spec->sts_region[0] != '\0')
-		snprintf(endpoint, sizeof(endpoint), "https://sts.%.60s.aliyuncs.com", spec->sts_region);
+		n = snprintf(endpoint, sizeof(endpoint), "https://sts.%.60s.aliyuncs.com", spec->sts_region);
 	else
-		snprintf(endpoint, sizeof(endpoint), "%s", DEFAULT_STS_ENDPOINT);
+		n = snprintf(endpoint, sizeof(endpoint), "%s", DEFAULT_STS_ENDPOINT);
+	/* Cut short, the URL would name another host: refuse it. */
+	if (n < 0 || (size_t)n >= sizeof(endpoint)) {
+		fault_set(f, FAULT_USAGE, "the STS endpoint %.80s... is longer than %zu bytes", endpoint,
+			  sizeof(endpoint) - 1);
+		return -1;
+	}
 	snprintf(duration, sizeof(duration), "%ld", spec->duration_s > 0 ? spec->duration_s : 3600L);
 
 	/* Borrowed, not owned: spec keeps and wipes them. */

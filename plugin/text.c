@@ -174,15 +174,13 @@ static bool label_plain(const char *label)
  * the caller checks for once at the end. */
 static void put_head(struct strbuf *out, const char *label)
 {
-	const char *p;
-	char last;
-
 	if (label == NULL || *label == '\0') {
 		out->failed = true;
 		return;
 	}
 	if (out->len > 0 && out->data != NULL) {
-		last = out->data[out->len - 1];
+		char last = out->data[out->len - 1];
+
 		if (last != '|' && last != ' ')
 			strbuf_putc(out, ' ');
 	}
@@ -192,8 +190,8 @@ static void put_head(struct strbuf *out, const char *label)
 		/* MP's guideline would double a quote (''), but Icinga's docs
 		 * say labels must not hold ' or = at all. */
 		strbuf_putc(out, '\'');
-		for (p = label; *p != '\0'; p++)
-			strbuf_putc(out, (*p == '\'' || *p == '=') ? '_' : *p);
+		for (const char *p = label; *p != '\0'; p++)
+			strbuf_putc(out, (char)((*p == '\'' || *p == '=') ? '_' : *p));
 		strbuf_putc(out, '\'');
 	}
 	strbuf_putc(out, '=');

@@ -279,7 +279,7 @@ static int make_time(unsigned y, unsigned mo, unsigned d, unsigned h, unsigned m
 
 	if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 || se > 60)
 		return -1;
-	*when = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	*when = days_from_civil(y, mo, d) * 86400 + (long long)h * 3600 + (long long)mi * 60 + se;
 	return 0;
 }
 
@@ -307,7 +307,7 @@ int parse_http_date(const char *s, long long *when)
 	    digits(s + 20, 2, &mi) || digits(s + 23, 2, &se))
 		return -1;
 	for (unsigned i = 0; i < 12; i++)
-		if (strncmp(months + 3 * i, s + 8, 3) == 0)
+		if (strncmp(months + (size_t)3 * i, s + 8, 3) == 0)
 			mo = i + 1;
 	if (mo == 0)
 		return -1;

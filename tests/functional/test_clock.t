@@ -11,7 +11,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ecstest import TAP, Simulator, plugin_env, run_plugin, tmp_base  # noqa: E402
+from ecstest import TAP, VALGRIND, Simulator, plugin_env, run_plugin, tmp_base  # noqa: E402
 
 t = TAP()
 HOUR = 3600

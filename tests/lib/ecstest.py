@@ -17,12 +17,21 @@ Typical use in a tests/functional/*.t script:
 Environment: ECS_SRCDIR (source tree, default: two levels above this file),
 ECS_BUILDDIR (temp files go to $ECS_BUILDDIR/tests/tmp), ECS_PLUGIN (the
 binary, default $ECS_BUILDDIR/check_ecs_invocation), ECS_PLUGIN_WRAPPER
-(optional command prefix, e.g. "valgrind -q --error-exitcode=99"),
+(optional command prefix, e.g. "strace -f"),
 ECS_KEEP_TMP=1 (keep the simulator's temp directory for inspection).
+
+ECS_VALGRIND=1 runs every plugin run under valgrind's memcheck (the plugin
+must be built without sanitizers), its report in a log file of its own
+(ECS_VALGRIND_LOGDIR, default $ECS_BUILDDIR/tests/tmp/valgrind), so that
+what the tests assert on stdout, stderr and the exit code stays the
+plugin's. Any error or leak in a log fails the script, in TAP.done().
+slack() widens the tests' timing allowances by valgrind's overhead.
+tests/valgrind/run-valgrind.sh runs the whole suite so.
 """
 
 import atexit
 import calendar
+import itertools
 import http.client
 import json
 import os
@@ -50,6 +59,62 @@ import aliyun_sign  # noqa: E402  (tests/sim/aliyun_sign.py)
 
 API_VERSION = "2014-05-26"
 STS_API_VERSION = "2015-04-01"
+
+
+# ------------------------------------------------------------------ valgrind
+
+VALGRIND = os.environ.get("ECS_VALGRIND") == "1"
+# memcheck finds every kind of leak but "still reachable" (what libcurl,
+# OpenSSL and glibc keep for the life of the process by design), and counts
+# each leak as an error. The suppressions are for library noise only.
+VALGRIND_OPTIONS = [
+    "--tool=memcheck", "--leak-check=full",
+    "--show-leak-kinds=definite,indirect,possible",
+    "--errors-for-leak-kinds=definite,indirect,possible",
+    "--num-callers=40",
+    "--suppressions=" + os.path.join(SRCDIR, "tests", "valgrind", "valgrind.supp"),
+]
+# Seconds that valgrind adds to one plugin run on a 2-core machine: start-up,
+# OpenSSL's handshake under memcheck (about 2.5 s of CPU), the leak check at
+# exit. ECS_VALGRIND_SLACK overrides it for slower machines.
+VALGRIND_SLACK = float(os.environ.get("ECS_VALGRIND_SLACK") or 8)
+_valgrind_runs = itertools.count(1)
+_valgrind_logs = []  # (log path, what is wrong with it or None)
+
+
+def slack(seconds):
+    """A timing allowance for one plugin run: seconds, and under
+    ECS_VALGRIND=1 valgrind's overhead on top."""
+    return seconds + (VALGRIND_SLACK if VALGRIND else 0)
+
+
+def valgrind_command(log_file):
+    """The command prefix that runs a program under memcheck, its report
+    going to log_file."""
+    return [os.environ.get("VALGRIND") or "valgrind", "--log-file=" + log_file] + \
+        VALGRIND_OPTIONS
+
+
+def _valgrind_logdir():
+    d = os.environ.get("ECS_VALGRIND_LOGDIR") or os.path.join(
+        tmp_base() or tempfile.gettempdir(), "valgrind")
+    os.makedirs(d, exist_ok=True)
+    return d
+
+
+def valgrind_verdict(log_file):
+    """None when the memcheck log at log_file reports nothing, else why."""
+    try:
+        with open(log_file, errors="replace") as f:
+            text = f.read()
+    except OSError as e:
+        return "no log (%s)" % e
+    m = re.search(r"ERROR SUMMARY: (\d+) errors", text)
+    if m is None:
+        return "no ERROR SUMMARY: valgrind did not finish"
+    if m.group(1) != "0":
+        return "%s errors" % m.group(1)
+    return None
 
 
 # ---------------------------------------------------------------------- TAP
@@ -114,6 +179,11 @@ class TAP:
         sys.exit(255)
 
     def done(self):
+        if VALGRIND:
+            bad = [(log, why) for log, why in _valgrind_logs if why]
+            self.ok(not bad, "valgrind: no error and no leak in %d plugin runs"
+                    % len(_valgrind_logs),
+                    "\n".join("%s: %s" % (log, why) for log, why in bad))
         print("1..%d" % self.n)
         sys.stdout.flush()
         sys.exit(1 if self.failed else 0)
@@ -598,8 +668,14 @@ def run_plugin(args, env=None, timeout=60):
             e.pop(k, None)
         else:
             e[k] = str(v)
-    cmd = shlex.split(os.environ.get("ECS_PLUGIN_WRAPPER", "")) + \
-        [plugin_path()] + [str(a) for a in args]
+    cmd = [plugin_path()] + [str(a) for a in args]
+    log = None
+    if VALGRIND:
+        log = os.path.join(_valgrind_logdir(), "%s-%d-%d.log" % (
+            os.path.basename(sys.argv[0]), os.getpid(), next(_valgrind_runs)))
+        cmd = valgrind_command(log) + cmd
+        timeout += VALGRIND_SLACK
+    cmd = shlex.split(os.environ.get("ECS_PLUGIN_WRAPPER", "")) + cmd
     t0 = time.monotonic()
     # own process group, so a timeout also ends anything it started
     p = subprocess.Popen(cmd, env=e, stdin=subprocess.DEVNULL,
@@ -607,7 +683,7 @@ def run_plugin(args, env=None, timeout=60):
                          start_new_session=True)
     try:
         out, err = p.communicate(timeout=timeout)
-        return Result(p.returncode, out, err, time.monotonic() - t0, False)
+        result = Result(p.returncode, out, err, time.monotonic() - t0, False)
     except subprocess.TimeoutExpired:
         elapsed = time.monotonic() - t0
         try:
@@ -615,7 +691,14 @@ def run_plugin(args, env=None, timeout=60):
         except OSError:
             p.kill()
         out, err = p.communicate()
-        return Result(None, out, err, elapsed, True)
+        result = Result(None, out, err, elapsed, True)
+    if log is not None:
+        why = valgrind_verdict(log)
+        _valgrind_logs.append((log, why))
+        if why:
+            print("# valgrind: %s in %s" % (why, log))
+            sys.stdout.flush()
+    return result
 
 
 # -------------------------------------------------------------- API client
