@@ -126,7 +126,7 @@ static int within_limits(const char *body, size_t len, struct fault *f)
 				i += body[i] == '\\' ? 2 : 1;
 			if (i - start > DECODE_MAX_STRING) {
 				fault_set(f, FAULT_TOO_LARGE,
-					  "the API response has a string of more than %u bytes", DECODE_MAX_STRING);
+					  "the API response has a string of more than %zu bytes", DECODE_MAX_STRING);
 				return -1;
 			}
 			i++;

@@ -32,7 +32,7 @@ struct instance_runs {
  * to some 60 MB whatever a server sends (Jansson alone stops at 2048 levels
  * and at the size of the body). */
 #define DECODE_MAX_DEPTH 64u
-#define DECODE_MAX_STRING (1024u * 1024u)
+#define DECODE_MAX_STRING ((size_t)1024 * 1024)
 #define DECODE_MAX_ITEMS 250000u
 
 /* The invocation as DescribeInvocations reports it. */

@@ -122,9 +122,9 @@ static int emit(const struct strbuf *text, bool json)
 
 	if (text->failed || text->data == NULL || text->len == 0) {
 		if (json)
-			fputs(nomem_json, stdout);
+			(void)fputs(nomem_json, stdout);
 		else
-			fputs(nomem_text, stdout);
+			(void)fputs(nomem_text, stdout);
 		rc = -1;
 	} else {
 		(void)fwrite(text->data, 1, text->len, stdout);

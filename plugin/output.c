@@ -303,7 +303,7 @@ static size_t output_lines(struct strbuf *out, struct strbuf *work, const struct
 
 	if (rec->dropped > 0)
 		snprintf(note, sizeof(note), " [%lld more bytes dropped by the API]", rec->dropped);
-	strbuf_init(&raw, 64 * 1024);
+	strbuf_init(&raw, (size_t)64 * 1024);
 	strbuf_reset(work);
 	if (base64_decode(rec->output, strlen(rec->output), &raw) != 0) {
 		if (raw.failed && !raw.over)
@@ -502,9 +502,12 @@ int output_result(struct strbuf *out, const struct check_result *r, const struct
 	struct strbuf tail, line;
 	size_t shown = 0, outputs = 0, budget, trace_room = 0;
 	static const enum run_state order[] = { RUN_FAILED, RUN_STOPPED, RUN_RUNNING, RUN_FINISHED };
-	const struct record **shown_recs = calloc(r->count ? r->count : 1, sizeof(*shown_recs));
+	const struct record **shown_recs;
 	int rc;
 
+	/* sizeof(*shown_recs) is one element, a pointer, as meant.
+	 * NOLINTNEXTLINE(bugprone-sizeof-expression) */
+	shown_recs = calloc(r->count ? r->count : 1, sizeof(*shown_recs));
 	if (shown_recs == NULL)
 		return -1;
 	strbuf_init(&tail, OUTPUT_MAX / 2);
