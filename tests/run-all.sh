@@ -7,7 +7,9 @@
 #      page, and the plugin under a real Nagios 4 and Icinga 2) with prove,
 #      which prints the summary; then, alone, the allocation-failure test and
 #      make bench's quick mode (against a second build without sanitizers);
-#   4. the libFuzzer targets for 10 s each (tests/fuzz/run-fuzz.sh);
+#   4. the libFuzzer targets for 10 s each (tests/fuzz/run-fuzz.sh), then
+#      clang-tidy and cppcheck, then the unit tests, the fault matrix and
+#      every scenario under valgrind (tests/valgrind/run-valgrind.sh --quick);
 #   5. then, on their own so that their builds do not slow the timing-
 #      sensitive tests down, the packaging tests: build the .deb (lint,
 #      install, run, purge it) and the RPM from the make dist tarball.
@@ -73,6 +75,13 @@ prove -j2 --timer --rules='par=**/tests/{unit,sim,functional,sdk,engines,packagi
 # The fuzz targets, briefly (make fuzz runs them longer): each must build
 # with clang and libFuzzer and stay clean for ECS_FUZZ_SECONDS.
 sh "$top"/tests/fuzz/run-fuzz.sh "${ECS_FUZZ_SECONDS:-10}"
+# Static analysis: any clang-tidy or cppcheck finding fails.
+make -s -C "$build" clang-tidy cppcheck
+# The unit tests, the fault matrix and every scenario again, each program
+# under valgrind's memcheck, on a build of its own without sanitizers
+# (build-valgrind/: valgrind and the sanitizers do not mix); make
+# check-valgrind runs all of them.
+sh "$top"/tests/valgrind/run-valgrind.sh --quick
 # Each builds the package with the distribution's flags (not the sanitizers
 # above) and runs its make check; the .deb test installs and purges the
 # package (as root).
