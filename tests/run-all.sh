@@ -8,8 +8,8 @@
 #      which prints the summary; then, alone, the allocation-failure test and
 #      make bench's quick mode (against a second build without sanitizers);
 #   4. the libFuzzer targets for 10 s each (tests/fuzz/run-fuzz.sh), then
-#      clang-tidy and cppcheck, then the unit tests and every scenario
-#      under valgrind (tests/valgrind/run-valgrind.sh);
+#      clang-tidy and cppcheck, then the unit tests, the fault matrix and
+#      every scenario under valgrind (tests/valgrind/run-valgrind.sh);
 #   5. then, on their own so that their builds do not slow the timing-
 #      sensitive tests down, the packaging tests: build the .deb (lint,
 #      install, run, purge it) and the RPM from the make dist tarball.
@@ -77,12 +77,12 @@ prove -j2 --timer --rules='par=**/tests/{unit,sim,functional,sdk,engines,packagi
 sh "$top"/tests/fuzz/run-fuzz.sh "${ECS_FUZZ_SECONDS:-10}"
 # Static analysis: any clang-tidy or cppcheck finding fails.
 make -s -C "$build" clang-tidy cppcheck
-# The unit tests and every scenario again, each program under valgrind's
-# memcheck, on a build of its own without sanitizers (build-valgrind/:
-# valgrind and the sanitizers do not mix); make check-valgrind runs all the
-# tests. (The fault matrix's deadline rows do not yet allow for valgrind's
-# slowness, so it is not in this CI pass.)
-sh "$top"/tests/valgrind/run-valgrind.sh "$top"/tests/functional/test_scenarios.t
+# The unit tests, the fault matrix and every scenario again (--quick), each
+# program under valgrind's memcheck, on a build of its own without
+# sanitizers (build-valgrind/: valgrind and the sanitizers do not mix):
+# every way a check ends, leaks included. make check-valgrind runs all the
+# tests so.
+sh "$top"/tests/valgrind/run-valgrind.sh --quick
 # Each builds the package with the distribution's flags (not the sanitizers
 # above) and runs its make check; the .deb test installs and purges the
 # package (as root).
