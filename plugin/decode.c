@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "jsonmem.h"
+#include "jsonscan.h"
+#include "status.h"
 #include "util.h"
 
 /* A field path for messages, e.g. "Invocation.InvocationResults.InvocationResult[3]". */
@@ -109,65 +112,56 @@ static int get_container(const json_t *obj, const char *key, const char *path, j
 	return 0;
 }
 
-/* Jansson builds a node of 60 to 250 bytes for each value: a body of 32 MiB
- * made of "[{},{},..." would take gigabytes. Before it parses anything, the
- * body is scanned (outside strings) for what the parser would build. */
-static int within_limits(const char *body, size_t len, struct fault *f)
+/* Give back the tree parse() returned: the arena all at once when it was
+ * parsed there, node by node otherwise. */
+static void release(json_t *root, bool in_arena)
 {
-	size_t items = 0, depth = 0, i = 0;
-
-	while (i < len) {
-		char c = body[i++];
-
-		if (c == '"') {
-			size_t start = i;
-
-			while (i < len && body[i] != '"')
-				i += body[i] == '\\' ? 2 : 1;
-			if (i - start > DECODE_MAX_STRING) {
-				fault_set(f, FAULT_TOO_LARGE,
-					  "the API response has a string of more than %zu bytes", DECODE_MAX_STRING);
-				return -1;
-			}
-			i++;
-		} else if (c == '{' || c == '[') {
-			if (++depth > DECODE_MAX_DEPTH) {
-				fault_set(f, FAULT_TOO_LARGE,
-					  "the API response nests deeper than %u levels", DECODE_MAX_DEPTH);
-				return -1;
-			}
-			items++;
-		} else if (c == '}' || c == ']') {
-			if (depth > 0)
-				depth--;
-		} else if (c == ',') {
-			items++;
-		}
-		if (items > DECODE_MAX_ITEMS) {
-			fault_set(f, FAULT_TOO_LARGE, "the API response has more than %u JSON values",
-				  DECODE_MAX_ITEMS);
-			return -1;
-		}
-	}
-	return 0;
+	if (in_arena)
+		jsonmem_arena_end();
+	else
+		json_decref(root);
 }
 
-static json_t *parse(const char *body, size_t len, struct fault *f)
+/* The body as a JSON object, to be given back with release(root,
+ * *in_arena); or NULL with f set, and nothing to give back. The members
+ * named in skip_keys (NULL: none) are left out (jsonscan.h); *skipped (if
+ * not NULL) says whether one was. */
+static json_t *parse(const char *body, size_t len, const char *const *skip_keys, bool *skipped,
+		     bool *in_arena, struct fault *f)
 {
 	json_error_t err;
 	json_t *root;
+	char *cut = NULL;
+	size_t cut_len = 0;
 	unsigned long failures = alloc_failures;
 
-	if (within_limits(body, len, f) != 0) {
-		f->advice = "the ECS API never sends that; check -e and any proxy";
+	*in_arena = false;
+	if (skipped != NULL)
+		*skipped = false;
+	if (jsonscan(body, len, DECODE_MAX_DEPTH, DECODE_MAX_STRING, DECODE_MAX_ITEMS, skip_keys, &cut,
+		     &cut_len, f) != 0) {
+		if (f->klass == FAULT_TOO_LARGE)
+			f->advice = "the ECS API never sends that; check -e and any proxy";
 		return NULL;
 	}
+	*in_arena = jsonmem_arena_begin();
 	/* A parse that ran out of memory may have cut a value short (decode.h). */
-	root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+	if (cut != NULL) {
+		root = json_loadb(cut, cut_len, JSON_REJECT_DUPLICATES, &err);
+		secure_wipe(cut, cut_len);
+		free(cut);
+		if (root == NULL && alloc_failures == failures) {
+			/* Parsed whole, the error is placed in the body as sent. */
+			root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+		} else if (skipped != NULL) {
+			*skipped = true;
+		}
+	} else {
+		root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
+	}
 	if (alloc_failures != failures) {
-		json_decref(root);
 		nomem(f);
-		return NULL;
+		goto fail;
 	}
 	if (root == NULL) {
 		/* Jansson ends its message with "near '<text>'", which quotes the
@@ -182,15 +176,18 @@ static json_t *parse(const char *body, size_t len, struct fault *f)
 			fault_set(f, FAULT_JSON,
 				  "the API response is not valid JSON (%s, at byte %d of %zu)", err.text,
 				  err.position, len);
-		return NULL;
+		goto fail;
 	}
 	if (!json_is_object(root)) {
 		fault_set(f, FAULT_SHAPE, "the API response is %s, not a JSON object",
 			  decode_json_kind(root));
-		json_decref(root);
-		return NULL;
+		goto fail;
 	}
 	return root;
+fail:
+	release(root, *in_arena);
+	*in_arena = false;
+	return NULL;
 }
 
 static int by_runs_id(const void *a, const void *b)
@@ -246,35 +243,28 @@ long long invocation_repeats(const struct invocation *inv, const char *instance_
 	return hit ? hit->repeats : -1;
 }
 
-int decode_invocations(const char *body, size_t len, const char *invoke_id, struct invocation *out,
-		       struct fault *f)
+/* The invocation invoke_id from a parsed DescribeInvocations answer. */
+static int invocation_from_tree(const json_t *root, const char *invoke_id, struct invocation *inv,
+				struct fault *f)
 {
-	struct invocation inv = { 0 };
 	const json_t *invocations, *list, *entry = NULL, *instances, *instance_list;
-	json_t *root;
-	size_t i;
-	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
-	root = parse(body, len, f);
-	if (root == NULL)
-		return -1;
 	if (get_container(root, "Invocations", "", JSON_OBJECT, &invocations, f) != 0)
-		goto done;
+		return -1;
 	if (invocations == NULL) {
 		fault_set(f, FAULT_SHAPE,
 			  "the API response has no Invocations object: not a DescribeInvocations answer");
-		goto done;
+		return -1;
 	}
 	if (get_container(invocations, "Invocation", "Invocations", JSON_ARRAY, &list, f) != 0)
-		goto done;
-	for (i = 0; list != NULL && i < json_array_size(list); i++) {
+		return -1;
+	for (size_t i = 0; list != NULL && i < json_array_size(list); i++) {
 		const json_t *candidate = json_array_get(list, i);
 		const json_t *id;
 
 		if (!json_is_object(candidate)) {
 			shape_fault(f, "Invocations", "Invocation[]", "an object", candidate);
-			goto done;
+			return -1;
 		}
 		id = json_object_get(candidate, "InvokeId");
 		if (json_is_string(id) && strcmp(json_string_value(id), invoke_id) == 0) {
@@ -287,38 +277,61 @@ int decode_invocations(const char *body, size_t len, const char *invoke_id, stru
 			fault_set(f, FAULT_SHAPE,
 				  "the API answered with other invocations than %s: it ignored the InvokeId filter",
 				  invoke_id);
-			goto done;
+			return -1;
 		}
-		rc = 0; /* the API's way of saying "no such invocation" */
-		goto done;
+		return 0; /* the API's way of saying "no such invocation" */
 	}
 
-	inv.found = true;
-	if (get_string(entry, "InvokeId", "Invocation", &inv.invoke_id, f) != 0 ||
-	    get_string(entry, "CommandName", "Invocation", &inv.command_name, f) != 0 ||
-	    get_string(entry, "RepeatMode", "Invocation", &inv.repeat_mode, f) != 0 ||
-	    get_string(entry, "Frequency", "Invocation", &inv.frequency, f) != 0 ||
-	    get_string(entry, "InvocationStatus", "Invocation", &inv.invocation_status, f) != 0 ||
-	    get_string(entry, "InvokeStatus", "Invocation", &inv.invoke_status, f) != 0 ||
-	    get_string(entry, "CreationTime", "Invocation", &inv.creation_time, f) != 0)
-		goto done;
+	inv->found = true;
+	if (get_string(entry, "InvokeId", "Invocation", &inv->invoke_id, f) != 0 ||
+	    get_string(entry, "CommandName", "Invocation", &inv->command_name, f) != 0 ||
+	    get_string(entry, "RepeatMode", "Invocation", &inv->repeat_mode, f) != 0 ||
+	    get_string(entry, "Frequency", "Invocation", &inv->frequency, f) != 0 ||
+	    get_string(entry, "InvocationStatus", "Invocation", &inv->invocation_status, f) != 0 ||
+	    get_string(entry, "InvokeStatus", "Invocation", &inv->invoke_status, f) != 0 ||
+	    get_string(entry, "CreationTime", "Invocation", &inv->creation_time, f) != 0)
+		return -1;
 	if (get_container(entry, "InvokeInstances", "Invocation", JSON_OBJECT, &instances, f) != 0)
-		goto done;
-	if (instances != NULL) {
-		if (get_container(instances, "InvokeInstance", "Invocation.InvokeInstances",
-				  JSON_ARRAY, &instance_list, f) != 0)
-			goto done;
-		inv.listed_instances = instance_list ? json_array_size(instance_list) : 0;
-		if (decode_instance_runs(instance_list, &inv, f) != 0)
-			goto done;
+		return -1;
+	if (instances == NULL)
+		return 0;
+	if (get_container(instances, "InvokeInstance", "Invocation.InvokeInstances", JSON_ARRAY,
+			  &instance_list, f) != 0)
+		return -1;
+	return decode_instance_runs(instance_list, inv, f);
+}
+
+/* The list of instances nested in the answer is half of it for a large
+ * invocation, and only periodic invocations with a history use it (the
+ * Repeats of each instance, check.c): it is left out (jsonscan.h), and the
+ * body parsed again, whole, when the invocation turns out to need it. */
+int decode_invocations(const char *body, size_t len, const char *invoke_id, struct invocation *out,
+		       struct fault *f)
+{
+	static const char *const unread[] = { "InvokeInstances", NULL };
+	struct invocation inv = { 0 };
+	json_t *root;
+	bool in_arena, skipped;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	root = parse(body, len, unread, &skipped, &in_arena, f);
+	if (root == NULL)
+		return -1;
+	rc = invocation_from_tree(root, invoke_id, &inv, f);
+	release(root, in_arena);
+	if (rc == 0 && skipped && status_repeat_has_history(inv.repeat_mode)) {
+		invocation_free(&inv);
+		root = parse(body, len, NULL, NULL, &in_arena, f);
+		if (root == NULL)
+			return -1;
+		rc = invocation_from_tree(root, invoke_id, &inv, f);
+		release(root, in_arena);
 	}
-	rc = 0;
-done:
 	if (rc == 0)
 		*out = inv;
 	else
 		invocation_free(&inv);
-	json_decref(root);
 	return rc;
 }
 
@@ -361,14 +374,24 @@ fail:
 int decode_results(const char *body, size_t len, bool keep_output, struct record_page *out,
 		   struct fault *f)
 {
+	/* The members of a record decode_record() does not read (aliyun-api.md
+	 * 2.2) are left out before parsing (jsonscan.h); Output too when it is
+	 * not kept, which is most of a page when commands are chatty (up to
+	 * 24 KB a record). Output must stay first. */
+	static const char *const unread[] = {
+		"Output", "InvokeId", "CommandId", "StopTime", "Username", "TerminationMode",
+		"Launcher", "ContainerId", "ContainerName", "OssOutputDelivery", "OssOutputStatus",
+		"OssOutputUri", "OssOutputErrorCode", "OssOutputErrorInfo", "Tags", NULL,
+	};
 	struct record_page page = { 0 };
 	const json_t *invocation, *results, *list;
 	json_t *root;
+	bool in_arena;
 	size_t i, n;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	root = parse(body, len, f);
+	root = parse(body, len, keep_output ? unread + 1 : unread, NULL, &in_arena, f);
 	if (root == NULL)
 		return -1;
 	if (get_container(root, "Invocation", "", JSON_OBJECT, &invocation, f) != 0)
@@ -409,7 +432,7 @@ done:
 		*out = page;
 	else
 		record_page_free(&page);
-	json_decref(root);
+	release(root, in_arena);
 	return rc;
 }
 
@@ -420,7 +443,8 @@ int decode_error(const char *body, size_t len, struct api_error *out)
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (within_limits(body, len, &ignored) != 0)
+	if (jsonscan(body, len, DECODE_MAX_DEPTH, DECODE_MAX_STRING, DECODE_MAX_ITEMS, NULL, NULL, NULL,
+		     &ignored) != 0)
 		return -1;
 	root = json_loadb(body, len, 0, NULL);
 	if (root == NULL)
@@ -459,10 +483,11 @@ int decode_metadata_credentials(const char *body, size_t len, struct credentials
 {
 	char *code = NULL;
 	json_t *root;
+	bool in_arena;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	root = parse(body, len, f);
+	root = parse(body, len, NULL, NULL, &in_arena, f);
 	if (root == NULL)
 		return -1;
 	if (get_string(root, "Code", "", &code, f) != 0)
@@ -478,7 +503,7 @@ done:
 	if (rc != 0)
 		credentials_free(out);
 	free(code);
-	json_decref(root);
+	release(root, in_arena);
 	return rc;
 }
 
@@ -486,10 +511,11 @@ int decode_assume_role(const char *body, size_t len, struct credentials *out, st
 {
 	const json_t *creds;
 	json_t *root;
+	bool in_arena;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	root = parse(body, len, f);
+	root = parse(body, len, NULL, NULL, &in_arena, f);
 	if (root == NULL)
 		return -1;
 	if (get_container(root, "Credentials", "", JSON_OBJECT, &creds, f) != 0)
@@ -502,7 +528,7 @@ int decode_assume_role(const char *body, size_t len, struct credentials *out, st
 done:
 	if (rc != 0)
 		credentials_free(out);
-	json_decref(root);
+	release(root, in_arena);
 	return rc;
 }
 

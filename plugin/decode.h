@@ -45,7 +45,6 @@ struct invocation {
 	char *invocation_status;  /* recommended overall status */
 	char *invoke_status;      /* legacy overall status */
 	char *creation_time;
-	size_t listed_instances;  /* InvokeInstances.InvokeInstance entries */
 	struct instance_runs *runs; /* those with InstanceId and Repeats, by id */
 	size_t runs_count;
 };

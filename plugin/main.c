@@ -7,8 +7,6 @@
 #include "config.h"
 
 #include <curl/curl.h>
-#include <jansson.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +19,7 @@
 #include "credentials.h"
 #include "fault.h"
 #include "http.h"
+#include "jsonmem.h"
 #include "jsonout.h"
 #include "options.h"
 #include "output.h"
@@ -83,22 +82,6 @@ static void disarm_backstop(void)
 /* Jansson keeps its own copies of every string it parses, the secrets of
  * config.json and of STS and metadata answers among them: wipe each block
  * before it goes back to the allocator. */
-static void *json_alloc(size_t n)
-{
-	void *p = malloc(n);
-
-	if (p == NULL)
-		decode_alloc_failed(); /* Jansson does not notice every one */
-	return p;
-}
-
-static void json_release(void *p)
-{
-	if (p != NULL)
-		secure_wipe(p, malloc_usable_size(p));
-	free(p);
-}
-
 static const char *env_lookup(const char *name)
 {
 	return getenv(name);
@@ -151,7 +134,7 @@ int main(int argc, char **argv)
 	double started = http_now();
 	bool curl_ready = false;
 
-	json_set_alloc_funcs(json_alloc, json_release);
+	jsonmem_install();
 	strbuf_init(&out, OUTPUT_LIMIT);
 	strbuf_init(&trace, OUTPUT_LIMIT / 4);
 	fault_clear(&f);
@@ -272,5 +255,6 @@ finish:
 	options_free(&opts);
 	strbuf_wipe(&trace);
 	strbuf_free(&out);
+	jsonmem_cleanup();
 	return (int)state;
 }

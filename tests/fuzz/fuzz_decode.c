@@ -14,6 +14,7 @@
 
 #include "decode.h"
 #include "fuzz.h"
+#include "jsonscan.h"
 
 /* Asked for when the body names no invocation. */
 #define OTHER_ID "t-fuzz"
@@ -125,6 +126,63 @@ static const char *check_error(const uint8_t *data, size_t size)
 	return broken;
 }
 
+/* The members jsonscan() leaves out, as the decoders do. */
+static const char *const scan_keys[] = { "Output", "InvokeId", "Tags", "InvokeInstances", "Timed", NULL };
+
+/* t without any member named in scan_keys, at any depth. */
+static void drop_scan_keys(json_t *t)
+{
+	size_t i;
+	json_t *v;
+
+	if (json_is_array(t)) {
+		json_array_foreach(t, i, v)
+			drop_scan_keys(v);
+	} else if (json_is_object(t)) {
+		for (const char *const *k = scan_keys; *k != NULL; k++)
+			json_object_del(t, *k);
+		{
+			const char *key;
+
+			json_object_foreach(t, key, v)
+				drop_scan_keys(v);
+		}
+	}
+}
+
+/* What jsonscan.h promises: when the text is JSON, the cut text is JSON
+ * too, and the same once the members it may leave out are taken from both
+ * (a key written with escapes is kept in the cut text, and dropped here). */
+static const char *check_scan(const uint8_t *data, size_t size)
+{
+	struct fault f;
+	char *cut = NULL;
+	size_t cut_len = 0;
+	json_t *whole, *part;
+	const char *broken = NULL;
+
+	fault_clear(&f);
+	if (jsonscan((const char *)data, size, DECODE_MAX_DEPTH, DECODE_MAX_STRING, DECODE_MAX_ITEMS,
+		     scan_keys, &cut, &cut_len, &f) != 0)
+		return fault_said(&f) && cut == NULL ? NULL : "jsonscan failed without a fault";
+	whole = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
+	if (whole != NULL && cut != NULL) {
+		part = json_loadb(cut, cut_len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, NULL);
+		if (part == NULL) {
+			broken = "jsonscan made JSON into something that is not";
+		} else {
+			drop_scan_keys(whole);
+			drop_scan_keys(part);
+			if (!json_equal(whole, part))
+				broken = "jsonscan left out more, or other, than the members named";
+		}
+		json_decref(part);
+	}
+	json_decref(whole);
+	free(cut);
+	return broken;
+}
+
 /* What both credential decoders promise: all three secrets, or nothing. */
 static const char *check_credentials(int rc, const struct credentials *c, const struct fault *f)
 {
@@ -147,7 +205,9 @@ const char *fuzz_decode(const uint8_t *data, size_t size)
 	const char *broken;
 	int rc;
 
-	broken = check_invocations(data, size, id != NULL ? id : OTHER_ID);
+	broken = check_scan(data, size);
+	if (broken == NULL)
+		broken = check_invocations(data, size, id != NULL ? id : OTHER_ID);
 	if (broken == NULL && id != NULL)
 		broken = check_invocations(data, size, OTHER_ID);
 	free(id);

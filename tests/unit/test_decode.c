@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "decode.h"
+#include "jsonmem.h"
 #include "tap.h"
 
 #define LEN(s) strlen(s)
@@ -30,7 +33,6 @@ static void test_invocations(void)
 	is_str(inv.invocation_status, "Running", "InvocationStatus");
 	is_str(inv.invoke_status, "Running", "InvokeStatus");
 	is_str(inv.creation_time, "2026-11-28T10:00:00Z", "CreationTime");
-	is_int(inv.listed_instances, 3, "nested instances counted");
 	is_int(invocation_repeats(&inv, "i-1"), 1, "Repeats of i-1");
 	is_int(invocation_repeats(&inv, "i-2"), 7, "Repeats of i-2 (the list is searched, not assumed sorted)");
 	is_int(invocation_repeats(&inv, "i-3"), -1, "no Repeats given: unknown");
@@ -297,12 +299,92 @@ static void test_integers(void)
 	is_int(decode_results(body, LEN(body), false, &page, &f), -1, "ExitCode in exponent form refused");
 }
 
-int main(void)
+/* What is not read is not parsed (jsonscan.h): the nested instance list of
+ * a one-shot invocation, the Output of records when none is shown. */
+static void test_unread(void)
+{
+	struct invocation inv;
+	struct record_page page;
+	struct fault f;
+	char body[512];
+	const char *nested = "\"InvokeInstances\":{\"InvokeInstance\":[{\"InstanceId\" \"i-1\"}]}";
+
+	fault_clear(&f);
+	snprintf(body, sizeof(body),
+		 "{\"Invocations\":{\"Invocation\":[{\"InvokeId\":\"t-o\",\"RepeatMode\":\"Once\",%s}]}}",
+		 nested);
+	is_int(decode_invocations(body, LEN(body), "t-o", &inv, &f), 0,
+	       "Once: the nested list is not parsed (a syntax error inside goes unnoticed)");
+	is_str(inv.repeat_mode, "Once", "... and the rest is read");
+	invocation_free(&inv);
+	snprintf(body, sizeof(body),
+		 "{\"Invocations\":{\"Invocation\":[{\"InvokeId\":\"t-p\",%s,\"RepeatMode\":\"Period\"}]}}",
+		 nested);
+	is_int(decode_invocations(body, LEN(body), "t-p", &inv, &f), -1,
+	       "Period (known only after the list): parsed again, whole, and the error found");
+	is_int(f.klass, FAULT_JSON, "... as JSON");
+	invocation_free(&inv);
+
+	{
+		/* Where Jansson puts the error when it parses the whole body. */
+		json_error_t err;
+		json_t *whole;
+		char want[64];
+
+		snprintf(body, sizeof(body),
+			 "{\"Invocations\":{\"Invocation\":[{\"InvokeId\":\"t-o\",\"InvokeInstances\":"
+			 "{\"InvokeInstance\":[{\"InstanceId\":\"i-1\"}]}}]},\"x\" 1}");
+		whole = json_loads(body, 0, &err);
+		ok(whole == NULL, "(the body is not JSON)");
+		snprintf(want, sizeof(want), "at byte %d of %zu)", err.position, strlen(body));
+		is_int(decode_invocations(body, LEN(body), "t-o", &inv, &f), -1, "an error after the list");
+		ok(strstr(f.text, want) != NULL, "... is placed in the body as sent (%s): %s", want,
+		   f.text);
+	}
+
+	snprintf(body, sizeof(body),
+		 "{\"Invocations\":{\"Invocation\":[{\"InvokeId\":\"t-o\",\"InvokeInstances\":[]}]}}");
+	is_int(decode_invocations(body, LEN(body), "t-o", &inv, &f), 0,
+	       "Once: a nested list of the wrong kind is not read, so not refused");
+	invocation_free(&inv);
+	snprintf(body, sizeof(body),
+		 "{\"Invocations\":{\"Invocation\":[{\"InvokeId\":\"t-p\",\"RepeatMode\":\"Period\","
+		 "\"InvokeInstances\":[]}]}}");
+	is_int(decode_invocations(body, LEN(body), "t-p", &inv, &f), -1,
+	       "Period: the nested list is read, and one of the wrong kind refused");
+	ok(strstr(f.text, "InvokeInstances is an array, not an object") != NULL, "... by name: %s",
+	   f.text);
+
+	snprintf(body, sizeof(body),
+		 "{\"Invocation\":{\"InvocationResults\":{\"InvocationResult\":["
+		 "{\"InstanceId\":\"i-1\",\"Output\":\"\\\"not\\u0000 parsed\"},"
+		 "{\"InstanceId\":\"i-2\",\"Output\":\"aGk=\"}]}}}");
+	is_int(decode_results(body, LEN(body), false, &page, &f), 0, "Output not shown: not parsed");
+	ok(page.count == 2 && page.records[0].output == NULL && page.records[1].output == NULL,
+	   "... and not kept");
+	record_page_free(&page);
+	is_int(decode_results(body, LEN(body), true, &page, &f), -1,
+	       "Output shown: parsed, and a NUL in it refused");
+	record_page_free(&page);
+}
+
+static void run_all(void)
 {
 	test_invocations();
 	test_results();
 	test_errors();
 	test_limits();
 	test_integers();
+	test_unread();
+}
+
+/* Every test twice: with Jansson's own allocator (as the fuzzers run the
+ * decoder), and with the plugin's (jsonmem.h: trees in an arena). */
+int main(void)
+{
+	run_all();
+	jsonmem_install();
+	run_all();
+	jsonmem_cleanup();
 	return tap_done();
 }

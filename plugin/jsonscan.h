@@ -1,0 +1,34 @@
+/* jsonscan.h - one fast pass over a JSON text before Jansson parses it.
+ *
+ * It bounds what the parser would build (nesting, string length, number of
+ * values: Jansson spends 60 to 250 bytes on every value, so a 32 MiB body of
+ * "[{},{},..." would take gigabytes), and it can leave out the members the
+ * decoder never reads. Jansson's lexer costs some 100 instructions a byte,
+ * this pass a few (strings, most of a body, are searched eight bytes at a
+ * time), so a member left out here is almost free: the Output of every
+ * record when no output is shown, the fields of a record the plugin has no
+ * use for, the list of instances that DescribeInvocations nests in its
+ * answer when only periodic invocations use it.
+ *
+ * A member is left out, key, value and one comma, when its key is one of
+ * skip_keys written without escapes and its value ends in the text: the
+ * parser then sees an object without it. A text cut short inside such a
+ * value is handed to the parser whole, which refuses it. What is inside a
+ * value left out is not parsed: a syntax error there goes unnoticed, as
+ * does everything else in it. */
+#ifndef ECS_JSONSCAN_H
+#define ECS_JSONSCAN_H
+
+#include <stddef.h>
+
+#include "fault.h"
+
+/* Checks text[0..len) against the limits (FAULT_TOO_LARGE in f when over).
+ * With skip_keys (a NULL-terminated list, or NULL for none): when a value
+ * was left out, *cut is a malloc'd copy of the text without it (NUL-
+ * terminated, *cut_len bytes, to be freed by the caller), else NULL.
+ * Returns 0, or -1 with f set (FAULT_NOMEM when the copy failed). */
+int jsonscan(const char *text, size_t len, size_t max_depth, size_t max_string, size_t max_items,
+	     const char *const *skip_keys, char **cut, size_t *cut_len, struct fault *f);
+
+#endif
