@@ -53,12 +53,23 @@ ENV_FAKE = {"ALIBABA_CLOUD_ACCESS_KEY_ID": "a", "ALIBABA_CLOUD_ACCESS_KEY_SECRET
             "ALIBABA_CLOUD_REGION_ID": "cn-hangzhou"}
 
 
-def fault_row(name, r, cause, advice, timeout, one_line=True):
+# What the plugin's backstop says when libcurl has not given up 0.3 s after
+# the deadline (main.c).
+BACKSTOP = UNKNOWN + "no result before the deadline (-t): the API or the network is too slow"
+
+
+def fault_row(name, r, cause, advice, timeout, one_line=True, at_deadline=False):
     """The checks every row makes. cause and advice are regular expressions
-    that line 1 must match."""
+    that line 1 must match. at_deadline: the row waits for the deadline;
+    under valgrind (only), the backstop's line may come instead of the
+    row's own, since what libcurl and the plugin do after the deadline
+    runs at memcheck's pace on a machine busy with other tests."""
     first = r.first_line
     good = t.is_(r.code, 3, name + ": UNKNOWN")
     good &= t.ok(first.startswith(UNKNOWN), name + ": line 1 says UNKNOWN", first)
+    if VALGRIND and at_deadline and first == BACKSTOP:
+        t.diag("%s: under valgrind the backstop answered (%.2f s)" % (name, r.elapsed))
+        cause, advice = [], None
     for rx in cause if isinstance(cause, list) else [cause]:
         good &= t.like(first, rx, name + ": names the cause")
     if advice is not None:
@@ -193,7 +204,7 @@ else:
     r = run_plugin(["-i", "t-hz0finished", "-e", "https://hang.invalid", "-t", "2"], env=env)
     fault_row("DNS: look-up that hangs", r,
               r"the DNS look-up of the API host of https://hang\.invalid did not finish before the deadline",
-              r"check the resolver", 2)
+              r"check the resolver", 2, at_deadline=True)
     t.ok(r.elapsed >= 1.9, "DNS: look-up that hangs: waited for the deadline (%.2f s)" % r.elapsed)
 
 # -------------------------------------------------------------- connect
@@ -213,7 +224,7 @@ silent.listen(8)
 r = run_plugin(["-i", "t-hz0finished", "-e", "https://127.0.0.1:%d" % silent.getsockname()[1], "-t", "2"],
                env=ENV_FAKE)
 fault_row("connect: never answers", r, r"did not answer the connection before the deadline",
-          r"check -e, firewalls and any proxy", 2)
+          r"check -e, firewalls and any proxy", 2, at_deadline=True)
 t.ok(r.elapsed >= 1.9, "connect: never answers: waited for the deadline (%.2f s)" % r.elapsed)
 silent.close()
 
@@ -357,8 +368,8 @@ with Simulator(extra_scenarios=EXTRA, signature_log=True) as sim:
     # (seconds under valgrind) is not taken for waiting.
     healthy = run("t-hz0finished", 5).elapsed
     r = seen["t-hz0waitsec", "3"][0]
-    t.ok(r.elapsed - STARTUP < 3, "t-hz0waitsec: gave up when the next wait would pass the deadline (%.2f s)"
-         % r.elapsed)
+    t.ok(r.elapsed < healthy + 2.5, "t-hz0waitsec: gave up when the next wait would pass the deadline"
+         " (%.2f s: two waits of 1 s; a healthy run %.2f s)" % (r.elapsed, healthy))
     r = seen["t-hz0waitlong", "3"][0]
     t.ok(r.elapsed < healthy + 1.0, "t-hz0waitlong: did not sleep towards a wait past the deadline"
          " (%.2f s; a healthy run %.2f s)" % (r.elapsed, healthy))
@@ -422,7 +433,7 @@ with Simulator(extra_scenarios=EXTRA, signature_log=True) as sim:
         name = "deadline: " + invoke_id
         r = run(invoke_id, 2)
         fault_row(name, r, needle + r" from https://127\.0\.0\.1:\d+ before the deadline",
-                  r"raise -t or try later", 2)
+                  r"raise -t or try later", 2, at_deadline=True)
         t.ok(r.elapsed >= 1.9, "%s: waited for the deadline (%.2f s)" % (name, r.elapsed))
         signed_anew(name, sim, 1, 1)
 
