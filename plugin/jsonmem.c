@@ -15,7 +15,7 @@
 /* The first chunk holds a page of 50 records' tree; each further chunk is as
  * large as all before it, so a large response needs few. */
 #define CHUNK_MIN ((size_t)128 * 1024)
-#define ALIGN (sizeof(max_align_t))
+#define ALIGN ((size_t)_Alignof(max_align_t))
 
 /* Under AddressSanitizer the arena tells it what is in use: the space not
  * handed out, a gap after each block, and everything after the end of a
@@ -42,16 +42,13 @@
 struct chunk {
 	struct chunk *next;
 	size_t size; /* bytes in data */
-	size_t used; /* bytes handed out */
-	size_t high; /* bytes ever handed out since the last wipe */
+	size_t used; /* bytes handed out since the last wipe */
 	max_align_t data[];
 };
 
 static struct {
 	bool open;
 	struct chunk *chunks; /* the one being filled first */
-	void *last;	      /* the latest block, which a free can take back */
-	size_t last_used;     /* chunks->used before it */
 } arena;
 
 static struct chunk *chunk_new(size_t size, struct chunk *next)
@@ -66,7 +63,6 @@ static struct chunk *chunk_new(size_t size, struct chunk *next)
 	c->next = next;
 	c->size = size;
 	c->used = 0;
-	c->high = 0;
 	POISON(c->data, size);
 	return c;
 }
@@ -97,11 +93,7 @@ static void *arena_alloc(size_t n)
 		arena.chunks = c;
 	}
 	p = (char *)c->data + c->used;
-	arena.last = p;
-	arena.last_used = c->used;
 	c->used += want;
-	if (c->high < c->used)
-		c->high = c->used;
 	UNPOISON(p, n);
 	return p;
 }
@@ -134,17 +126,8 @@ static void jsonmem_free(void *p)
 {
 	if (p == NULL)
 		return;
-	if (arena.chunks != NULL && in_arena(p)) {
-		/* Wiped with the rest at the end; the latest block (the lexer's
-		 * copy of a key, freed as soon as the object has its own) is
-		 * taken back at once. */
-		if (p == arena.last) {
-			POISON(p, arena.chunks->used - arena.last_used);
-			arena.chunks->used = arena.last_used;
-			arena.last = NULL;
-		}
-		return;
-	}
+	if (arena.chunks != NULL && in_arena(p))
+		return; /* wiped with the rest at the end */
 	secure_wipe(p, malloc_usable_size(p));
 	free(p);
 }
@@ -173,11 +156,10 @@ void jsonmem_arena_end(void)
 	/* Keep the largest chunk for the next parse, give back the others. */
 	for (struct chunk *c = arena.chunks, *next; c != NULL; c = next) {
 		next = c->next;
-		UNPOISON(c->data, c->high);
-		secure_wipe(c->data, c->high);
+		UNPOISON(c->data, c->used);
+		secure_wipe(c->data, c->used);
 		POISON(c->data, c->size);
 		c->used = 0;
-		c->high = 0;
 		if (keep == NULL || c->size > keep->size) {
 			free(keep);
 			keep = c;
@@ -188,7 +170,6 @@ void jsonmem_arena_end(void)
 	if (keep != NULL)
 		keep->next = NULL;
 	arena.chunks = keep;
-	arena.last = NULL;
 	arena.open = false;
 }
 

@@ -81,13 +81,14 @@ static void skip_set_init(struct skip_set *set, const char *const *skip_keys)
 	}
 }
 
-static bool is_skip_key(const char *key, size_t key_len, const struct skip_set *set)
+/* The index of key in set, or -1. */
+static int skip_key_index(const char *key, size_t key_len, const struct skip_set *set)
 {
 	for (size_t k = 0; k < set->count; k++)
 		if (set->len[k] == key_len && key[0] == set->key[k][0] &&
 		    memcmp(key, set->key[k], key_len) == 0)
-			return true;
-	return false;
+			return (int)k;
+	return -1;
 }
 
 static size_t after_space(const char *text, size_t len, size_t at)
@@ -97,11 +98,26 @@ static size_t after_space(const char *text, size_t len, size_t at)
 	return at;
 }
 
+/* A byte of a number, true, false or null (a loose test: the parser is
+ * strict about what is not left out). */
+static bool is_primitive_byte(char c)
+{
+	return c == '.' || c == '+' || c == '-' || (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	       (c >= 'A' && c <= 'Z');
+}
+
+/* The last byte of a value: a string's quote, a bracket, or a primitive's. */
+static bool ends_value(char c)
+{
+	return c == '"' || c == '}' || c == ']' || is_primitive_byte(c);
+}
+
 /* The copy without the members left out, made at the first one. */
 struct cut_text {
 	char *data;
 	size_t len;
 	size_t copied; /* text[0..copied) is accounted for */
+	bool off;      /* given up: the text goes to the parser as it is */
 };
 
 /* Drop text[from..to) from the copy. */
@@ -118,6 +134,15 @@ static int leave_out(struct cut_text *cut, const char *text, size_t len, size_t 
 	return 0;
 }
 
+static void give_up(struct cut_text *cut)
+{
+	if (cut->data != NULL)
+		secure_wipe(cut->data, cut->len);
+	free(cut->data);
+	cut->data = NULL;
+	cut->off = true;
+}
+
 /* A member to leave out: its key's opening quote, and the comma before it,
  * or NO_COMMA when it is the first member that remains in its object. */
 #define NO_COMMA ((size_t)-1)
@@ -128,9 +153,9 @@ struct member {
 
 /* Whether the key whose quote is text[key] starts a member that can be
  * left out with the comma that separates it, and which comma that is: the
- * one before it, unless an earlier member took that one with it (it then
- * takes the one after it). A key after anything else is not valid JSON,
- * and is left to the parser. */
+ * one before it (after a value), unless an earlier member took that one
+ * with it (it then takes the one after it). A key after anything else is
+ * not valid JSON, and is left to the parser. */
 static bool member_at(const char *text, size_t key, const struct cut_text *cut, struct member *m)
 {
 	size_t p = key;
@@ -141,40 +166,58 @@ static bool member_at(const char *text, size_t key, const struct cut_text *cut, 
 		return false;
 	p--;
 	m->key = key;
-	if (text[p] == ',' && p >= cut->copied)
-		m->comma = p;
-	else if (text[p] == '{' || text[p] == ',')
+	if (text[p] == '{' || (text[p] == ',' && p < cut->copied)) {
 		m->comma = NO_COMMA;
-	else
+		return true;
+	}
+	if (text[p] != ',')
 		return false;
-	return true;
+	m->comma = p;
+	while (p > 0 && is_space(text[p - 1]))
+		p--;
+	return p > 0 && ends_value(text[p - 1]);
 }
 
 /* Leave out the member m whose value ends before text[value_end], with one
- * comma; *resume is where the scan goes on. */
+ * comma, when what follows is another member or the end of the object (so
+ * that leaving it out cannot turn a text that is not JSON into JSON);
+ * *resume is where the scan goes on. Returns 1 when left out, 0 when not,
+ * -1 out of memory. */
 static int leave_member(struct cut_text *cut, const char *text, size_t len, const struct member *m,
 			size_t value_end, size_t *resume)
 {
-	size_t from = m->comma, to = value_end;
+	size_t from = m->comma, to = value_end, next = after_space(text, len, value_end);
 
+	if (next >= len)
+		return 0;
+	if (text[next] == ',') {
+		size_t key = after_space(text, len, next + 1);
+
+		if (key >= len || text[key] != '"')
+			return 0;
+	} else if (text[next] != '}') {
+		return 0;
+	}
 	if (m->comma == NO_COMMA) {
-		size_t next = after_space(text, len, value_end);
-
 		from = m->key;
-		if (next < len && text[next] == ',')
+		if (text[next] == ',')
 			to = next + 1;
 	}
 	*resume = to;
-	return leave_out(cut, text, len, from, to);
+	return leave_out(cut, text, len, from, to) == 0 ? 1 : -1;
 }
 
-/* A number, true, false or null ends at a delimiter; len if none follows. */
+/* A number, true, false or null: where it ends, or at when it is empty. */
 static size_t primitive_end(const char *text, size_t len, size_t at)
 {
-	while (at < len && text[at] != ',' && text[at] != '}' && text[at] != ']' && !is_space(text[at]))
+	while (at < len && is_primitive_byte(text[at]))
 		at++;
 	return at;
 }
+
+/* Objects and arrays are told apart, and the keys left out of an object
+ * remembered, to this depth (the decoder's limit is 64). */
+#define TRACKED_DEPTH 64
 
 int jsonscan(const char *text, size_t len, size_t max_depth, size_t max_string, size_t max_items,
 	     const char *const *skip_keys, char **cut_out, size_t *cut_len, struct fault *f)
@@ -182,6 +225,8 @@ int jsonscan(const char *text, size_t len, size_t max_depth, size_t max_string, 
 	struct cut_text cut = { 0 };
 	struct skip_set skip;
 	struct member pending = { 0 }; /* the member whose object or array is being passed */
+	uint64_t is_object = 0;	       /* bit d-1: the container at depth d is an object */
+	uint32_t left_out[TRACKED_DEPTH + 1] = { 0 }; /* per depth: the skip keys met */
 	size_t items = 0, depth = 0, i = 0;
 	size_t skip_depth = 0; /* 0: not inside a value left out */
 
@@ -194,19 +239,31 @@ int jsonscan(const char *text, size_t len, size_t max_depth, size_t max_string, 
 		if (!is_structural[(unsigned char)c])
 			continue;
 		if (c == '"') {
-			size_t start = i, end = string_end(text, len, i), j;
+			size_t start = i, end = string_end(text, len, i), j, value_end = 0, resume = 0;
 			struct member m;
+			int k, taken = 0;
 
 			if (end - start > max_string)
 				goto too_long;
 			if (end == len)
 				break; /* not closed: the parser says so */
 			i = end + 1;
-			if (skip.count == 0 || skip_depth != 0)
+			if (skip.count == 0 || cut.off || skip_depth != 0 || depth == 0 ||
+			    depth > TRACKED_DEPTH || !(is_object & (UINT64_C(1) << (depth - 1))))
 				continue;
 			j = after_space(text, len, i);
-			if (j >= len || text[j] != ':' || !is_skip_key(text + start, end - start, &skip) ||
-			    !member_at(text, start - 1, &cut, &m))
+			if (j >= len || text[j] != ':')
+				continue;
+			k = skip_key_index(text + start, end - start, &skip);
+			if (k < 0)
+				continue;
+			if (left_out[depth] & (UINT32_C(1) << k)) {
+				/* A key twice: the parser must see both, to refuse them. */
+				give_up(&cut);
+				continue;
+			}
+			left_out[depth] |= UINT32_C(1) << k;
+			if (!member_at(text, start - 1, &cut, &m))
 				continue;
 			j = after_space(text, len, j + 1);
 			if (j >= len)
@@ -214,20 +271,27 @@ int jsonscan(const char *text, size_t len, size_t max_depth, size_t max_string, 
 			if (text[j] == '{' || text[j] == '[') {
 				pending = m;
 				skip_depth = depth + 1;
-			} else if (text[j] == '"') {
-				size_t value_end = string_end(text, len, j + 1);
-
+				continue;
+			}
+			if (text[j] == '"') {
+				value_end = string_end(text, len, j + 1);
 				if (value_end - (j + 1) > max_string)
 					goto too_long;
 				if (value_end == len)
 					break;
-				if (leave_member(&cut, text, len, &m, value_end + 1, &i) != 0)
-					goto nomem;
+				value_end++;
 			} else {
-				size_t value_end = primitive_end(text, len, j);
-
-				if (value_end < len && leave_member(&cut, text, len, &m, value_end, &i) != 0)
-					goto nomem;
+				value_end = primitive_end(text, len, j);
+				if (value_end == j)
+					continue; /* no value: the parser says so */
+			}
+			taken = leave_member(&cut, text, len, &m, value_end, &resume);
+			if (taken < 0)
+				goto nomem;
+			if (taken > 0) {
+				if (resume > value_end)
+					items++; /* the comma taken with it */
+				i = resume;
 			}
 		} else if (c == '{' || c == '[') {
 			if (++depth > max_depth) {
@@ -235,14 +299,28 @@ int jsonscan(const char *text, size_t len, size_t max_depth, size_t max_string, 
 					  max_depth);
 				goto fail;
 			}
+			if (depth <= TRACKED_DEPTH) {
+				if (c == '{')
+					is_object |= UINT64_C(1) << (depth - 1);
+				else
+					is_object &= ~(UINT64_C(1) << (depth - 1));
+				left_out[depth] = 0;
+			}
 			items++;
 		} else if (c == '}' || c == ']') {
 			if (depth > 0)
 				depth--;
 			if (skip_depth != 0 && depth + 1 == skip_depth) {
+				size_t resume = i;
+				int taken;
+
 				skip_depth = 0;
-				if (leave_member(&cut, text, len, &pending, i, &i) != 0)
+				taken = cut.off ? 0 : leave_member(&cut, text, len, &pending, i, &resume);
+				if (taken < 0)
 					goto nomem;
+				if (resume > i)
+					items++; /* the comma taken with it */
+				i = resume;
 			}
 		} else if (c == ',') {
 			items++;
@@ -268,8 +346,6 @@ too_long:
 nomem:
 	fault_set(f, FAULT_NOMEM, "out of memory while reading the API response");
 fail:
-	if (cut.data != NULL)
-		secure_wipe(cut.data, cut.len);
-	free(cut.data);
+	give_up(&cut);
 	return -1;
 }

@@ -10,12 +10,15 @@
  * use for, the list of instances that DescribeInvocations nests in its
  * answer when only periodic invocations use it.
  *
- * A member is left out, key, value and one comma, when its key is one of
- * skip_keys written without escapes and its value ends in the text: the
- * parser then sees an object without it. A text cut short inside such a
- * value is handed to the parser whole, which refuses it. What is inside a
- * value left out is not parsed: a syntax error there goes unnoticed, as
- * does everything else in it. */
+ * A member of an object is left out, key, value and one comma, when its key
+ * is one of skip_keys written without escapes, its value ends in the text,
+ * and another member or the end of the object follows: the parser then sees
+ * the object without it. Anything wrong around such a member (no value, a
+ * comma too many, a key twice in one object: then nothing at all is left
+ * out) stays for the parser to refuse, and what is left out counts towards
+ * the limits as if it were not. What is inside a value left out is not
+ * parsed: a syntax error there goes unnoticed, as does everything else in
+ * it. */
 #ifndef ECS_JSONSCAN_H
 #define ECS_JSONSCAN_H
 

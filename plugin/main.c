@@ -79,9 +79,6 @@ static void disarm_backstop(void)
 	setitimer(ITIMER_REAL, &off, NULL);
 }
 
-/* Jansson keeps its own copies of every string it parses, the secrets of
- * config.json and of STS and metadata answers among them: wipe each block
- * before it goes back to the allocator. */
 static const char *env_lookup(const char *name)
 {
 	return getenv(name);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "jsonscan.h"
 #include "tap.h"
 
@@ -128,6 +130,70 @@ static void test_left_alone(void)
 	is_scanned("", output_key, "=", "an empty text");
 }
 
+/* Leaving a member out must never make JSON of what is not: what is
+ * wrong around a member is left for the parser to refuse. */
+static void test_still_not_json(void)
+{
+	static const char *const texts[] = {
+		"{\"a\":1,\"Output\":}",	      /* no value */
+		"{\"Output\"::1}",		      /* two colons */
+		"{\"Output\":1,}",		      /* a comma and no member after it */
+		"{\"Output\":\"x\",\"InvokeId\":\"y\",}", /* the same after two */
+		"{\"a\":1,\"Output\":1 2}",	      /* two values */
+		"[\"a\",\"Output\":1]",	      /* a member in an array */
+		"{,\"Output\":1}",		      /* a comma after no member */
+		"{\"a\":1,,\"Output\":1}",	      /* two commas */
+		"{\"Output\":\"a\",\"Output\":\"b\"}",  /* a key twice */
+		"{\"k\":{\"Tags\":[],\"x\":1,\"Tags\":{}}}", /* twice, objects */
+		NULL,
+	};
+	static const char *const keys[] = { "Output", "InvokeId", "Tags", NULL };
+	int made_json = 0, n = 0;
+
+	for (const char *const *text = texts; *text != NULL; text++) {
+		struct fault f;
+		int rc;
+		char *got = scanned(*text, keys, &rc, &f);
+		json_t *parsed = got ? json_loads(got[0] == '=' ? got + 1 : got, JSON_REJECT_DUPLICATES, NULL)
+				     : NULL;
+
+		n++;
+		if (parsed != NULL) {
+			made_json++;
+			printf("# %s -> %s\n", *text, got);
+		}
+		json_decref(parsed);
+		free(got);
+	}
+	ok(made_json == 0, "%d texts that are not JSON: %d made JSON by leaving members out", n,
+	   made_json);
+	is_scanned("[{\"Output\":1},{\"Output\":2,\"k\":{\"Output\":3}}]", output_key,
+		   "[{},{\"k\":{}}]", "the same key in different objects is no duplicate");
+}
+
+/* The limits are of the text as sent: what is left out counts too. */
+static void test_counted(void)
+{
+	static const char *const keys[] = { "Output", "InvokeId", "Tags", NULL };
+	const char *text = "[{\"Output\":0,\"InvokeId\":0,\"Tags\":0},{\"Output\":0,\"InvokeId\":0,"
+			   "\"Tags\":0},{\"Output\":0,\"InvokeId\":0,\"Tags\":{}}]";
+	struct fault f;
+	char *cut = NULL;
+	size_t cut_len;
+
+	/* 5 brackets and 8 commas: 13 values by the scan's count. */
+	fault_clear(&f);
+	is_int(jsonscan(text, strlen(text), 64, 1024, 12, NULL, NULL, NULL, &f), -1,
+	       "over the value limit without keys");
+	is_int(jsonscan(text, strlen(text), 64, 1024, 12, keys, &cut, &cut_len, &f), -1,
+	       "... and with them: the members left out are counted");
+	ok(cut == NULL, "... and no copy is left behind");
+	is_int(jsonscan(text, strlen(text), 64, 1024, 13, keys, &cut, &cut_len, &f), 0,
+	       "at the limit with them");
+	is_str(cut, "[{},{},{}]", "... all left out");
+	free(cut);
+}
+
 static void test_limits(void)
 {
 	struct fault f;
@@ -196,6 +262,8 @@ int main(void)
 	test_left_out();
 	test_every_position();
 	test_left_alone();
+	test_still_not_json();
+	test_counted();
 	test_limits();
 	return tap_done();
 }
