@@ -159,18 +159,21 @@ struct member {
 static bool member_at(const char *text, size_t key, const struct cut_text *cut, struct member *m)
 {
 	size_t p = key;
+	char before;
 
 	while (p > 0 && is_space(text[p - 1]))
 		p--;
 	if (p == 0)
 		return false;
 	p--;
+	before = text[p];
 	m->key = key;
-	if (text[p] == '{' || (text[p] == ',' && p < cut->copied)) {
+	/* A comma before the copied part went with an earlier member. */
+	if (before == '{' || (before == ',' && cut->copied > p)) {
 		m->comma = NO_COMMA;
 		return true;
 	}
-	if (text[p] != ',')
+	if (before != ',')
 		return false;
 	m->comma = p;
 	while (p > 0 && is_space(text[p - 1]))
