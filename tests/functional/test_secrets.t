@@ -18,7 +18,8 @@ import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ecstest import SCENARIO_DIR, TAP, Simulator, plugin_env, plugin_path, run_plugin  # noqa: E402
+from ecstest import (SCENARIO_DIR, TAP, VALGRIND, Simulator, plugin_env, plugin_path,  # noqa: E402
+                     run_plugin)
 import aliyun_sign  # noqa: E402  (tests/sim, on the path since ecstest)
 
 t = TAP()
@@ -33,9 +34,10 @@ def forms(value):
     return {value, once, aliyun_sign.percent_encode(once)}
 
 
-# Behind a wrapper such as valgrind (ECS_PLUGIN_WRAPPER) everything is
-# slower: give each run ten times as long.
-SLOWER = 10 if os.environ.get("ECS_PLUGIN_WRAPPER", "").strip() else 1
+# Behind a wrapper (ECS_PLUGIN_WRAPPER) or under valgrind (ECS_VALGRIND=1,
+# tests/valgrind/run-valgrind.sh) everything is slower: give each run ten
+# times as long.
+SLOWER = 10 if VALGRIND or os.environ.get("ECS_PLUGIN_WRAPPER", "").strip() else 1
 
 
 def timeout_for(sid):
