@@ -17,19 +17,6 @@
 /* A field path for messages, e.g. "Invocation.InvocationResults.InvocationResult[3]". */
 #define PATH_SIZE 160
 
-/* Failed allocations of Jansson's, as its allocator reports them. */
-static unsigned long alloc_failures;
-
-void decode_alloc_failed(void)
-{
-	alloc_failures++;
-}
-
-unsigned long decode_alloc_failures(void)
-{
-	return alloc_failures;
-}
-
 const char *decode_json_kind(const json_t *v)
 {
 	switch (json_typeof(v)) {
@@ -133,7 +120,7 @@ static json_t *parse(const char *body, size_t len, const char *const *skip_keys,
 	json_t *root;
 	char *cut = NULL;
 	size_t cut_len = 0;
-	unsigned long failures = alloc_failures;
+	unsigned long failures = jsonmem_failures();
 
 	*in_arena = false;
 	if (skipped != NULL)
@@ -145,12 +132,12 @@ static json_t *parse(const char *body, size_t len, const char *const *skip_keys,
 		return NULL;
 	}
 	*in_arena = jsonmem_arena_begin();
-	/* A parse that ran out of memory may have cut a value short (decode.h). */
+	/* A parse that ran out of memory may have cut a value short (jsonmem.h). */
 	if (cut != NULL) {
 		root = json_loadb(cut, cut_len, JSON_REJECT_DUPLICATES, &err);
 		secure_wipe(cut, cut_len);
 		free(cut);
-		if (root == NULL && alloc_failures == failures) {
+		if (root == NULL && jsonmem_failures() == failures) {
 			/* Parsed whole, the error is placed in the body as sent. */
 			root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
 		} else if (skipped != NULL) {
@@ -159,7 +146,7 @@ static json_t *parse(const char *body, size_t len, const char *const *skip_keys,
 	} else {
 		root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &err);
 	}
-	if (alloc_failures != failures) {
+	if (jsonmem_failures() != failures) {
 		nomem(f);
 		goto fail;
 	}

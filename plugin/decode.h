@@ -113,14 +113,6 @@ int decode_assume_role(const char *body, size_t len, struct credentials *out, st
 struct json_t;
 const char *decode_json_kind(const struct json_t *v);
 
-/* Jansson does not notice every allocation that fails: its lexer drops a
- * character it cannot keep and goes on, so a key or a string may come back
- * cut short from a parse that succeeds. The allocator given to
- * json_set_alloc_funcs() (main.c) reports each failure here, and a parse
- * during which the count moved is not trusted: out of memory. */
-void decode_alloc_failed(void);
-unsigned long decode_alloc_failures(void);
-
 void invocation_free(struct invocation *inv);
 void record_free(struct record *rec);
 void record_page_free(struct record_page *page);

@@ -15,6 +15,13 @@
 /* Make Jansson allocate through this module (json_set_alloc_funcs). */
 void jsonmem_install(void);
 
+/* How many of Jansson's allocations have failed so far. Jansson does not
+ * notice every one: its lexer drops a character it cannot keep and goes
+ * on, so a key or a string may come back cut short from a parse that
+ * succeeds. A parse during which the count moved is not trusted: out of
+ * memory. Without jsonmem_install() it never moves. */
+unsigned long jsonmem_failures(void);
+
 /* From now until jsonmem_arena_end(), Jansson allocates from the arena.
  * Returns false, and changes nothing, when the arena cannot be used: this
  * module is not installed (unit tests and fuzzers may not install it) or an

@@ -7,6 +7,7 @@
 #include "profiles.h"
 
 #include "decode.h"
+#include "jsonmem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -292,10 +293,10 @@ int profiles_parse_cli(const char *text, size_t len, const char *path, const cha
 
 	memset(out, 0, sizeof(*out));
 	memset(&spec, 0, sizeof(spec));
-	/* A key or value Jansson cut short for want of memory (see decode.h). */
-	failures = decode_alloc_failures();
+	/* A key or value Jansson cut short for want of memory (see jsonmem.h). */
+	failures = jsonmem_failures();
 	root = json_loadb(text != NULL ? text : "", len, JSON_REJECT_DUPLICATES, &err);
-	if (decode_alloc_failures() != failures) {
+	if (jsonmem_failures() != failures) {
 		nomem(f);
 		goto done;
 	}
