@@ -14,6 +14,10 @@
 
 #define SIGNATURE_MISMATCH_PREFIX "server string to sign is:"
 #define PAGE_RECORDS 50 /* API_PAGE_SIZE as a number */
+/* A refused timestamp within this of the API's Date header is not the local
+ * clock's fault, and a clock corrected this often in one run is not settling. */
+#define CLOCK_AGREES_S 5
+#define CLOCK_CORRECTIONS_MAX 3
 
 void api_trace(struct api_client *api, int level, const char *fmt, ...)
 {
@@ -360,31 +364,55 @@ static void note_server_time(struct api_client *api, const struct http_response 
 	}
 }
 
-/* The API refused our timestamp. Once per run: take the offset between its
- * Date header and the local clock, and sign again with the corrected time
- * (the official SDKs give up here). Returns true when worth a retry. */
-static bool correct_clock(struct api_client *api, struct fault *f)
+/* The API refused a request's timestamp (InvalidTimeStamp.Expired). Its
+ * Date header tells how far off the local clock is: sign again with the API's
+ * time (the official SDKs give up here). Once per call, and a few times per
+ * run, for a clock that NTP steps in the middle of a --wait. The fault's
+ * advice names the clock whether or not the retry can still be made (the
+ * deadline may forbid it). Returns true when worth a retry. */
+static bool correct_clock(struct api_client *api, const struct http_response *resp,
+			  bool retried, struct fault *f)
 {
-	long long offset;
-	size_t n = strlen(f->text);
+	long long date, offset, off;
+	const char *way;
 
-	if (!api->server_time_known) {
-		snprintf(f->text + n, sizeof(f->text) - n,
-			 ": the local clock is probably wrong (no Date header to correct it): check NTP");
+	/* Only this answer's own Date says what the API's clock reads now. */
+	if (resp->date[0] == '\0' || parse_http_date(resp->date, &date) != 0) {
+		f->advice = "the local clock is probably wrong, but the answer has no readable Date "
+			    "header to correct it by: check NTP";
 		return false;
 	}
-	offset = api->server_time - (long long)time(NULL);
-	if (api->clock_corrected) {
-		snprintf(f->text + n, sizeof(f->text) - n,
-			 ": refused even with the local clock corrected by %+lld s: check NTP",
-			 api->clock_offset);
-		return false;
-	}
-	api->clock_offset = offset;
-	api->clock_corrected = true;
-	api_trace(api, 2, "  the API refused the local clock's timestamp: retrying %+lld s off it",
+	offset = date - (long long)time(NULL);
+	off = offset < 0 ? -offset : offset;
+	way = offset > 0 ? "behind" : "ahead of";
+	api_trace(api, 2, "  the API refused the timestamp; its Date header is %+lld s off the local clock",
 		  offset);
-	return true;
+	if (retried) {
+		snprintf(api->clock_note, sizeof(api->clock_note),
+			 "refused again when signed with the time of the API's Date header "
+			 "(the local clock is %lld s %s it): check NTP and any proxy in between",
+			 off, way);
+	} else if (llabs(offset - api->clock_offset) <= CLOCK_AGREES_S) {
+		/* Signed with the API's time already: another try cannot help. */
+		snprintf(api->clock_note, sizeof(api->clock_note),
+			 "refused although the request was signed within %d s of the API's Date "
+			 "header (the local clock is %lld s %s it)",
+			 CLOCK_AGREES_S, off, way);
+	} else if (api->clock_corrections >= CLOCK_CORRECTIONS_MAX) {
+		snprintf(api->clock_note, sizeof(api->clock_note),
+			 "the local clock is %lld s %s the API's and keeps moving "
+			 "(corrected %u times in this run): check NTP",
+			 off, way, api->clock_corrections);
+	} else {
+		snprintf(api->clock_note, sizeof(api->clock_note),
+			 "the local clock is %lld s %s the API's: check NTP", off, way);
+		f->advice = api->clock_note;
+		api->clock_offset = offset;
+		api->clock_corrections++;
+		return true;
+	}
+	f->advice = api->clock_note;
+	return false;
 }
 
 long long api_now(const struct api_client *api)
@@ -406,8 +434,8 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 	struct strbuf url, to_sign;
 	struct params headers;
 	double backoff = 0.2, refused_wait = 0;
-	bool nonce_retried = false;
-	int attempt, rc = -1;
+	bool nonce_retried = false, clock_retried = false;
+	int attempt, attempts = API_MAX_ATTEMPTS, rc = -1;
 
 	strbuf_init_secret(&url, 65536);
 	strbuf_init_secret(&to_sign, 65536);
@@ -418,6 +446,8 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 
 		if (build_request(api, target, action, action_params, &url, &headers, &to_sign, f) != 0)
 			break;
+		if (api->clock_corrections > 0)
+			api->clock_corrected = true;
 		started = http_now();
 		api->requests++;
 		if (http_request(api->http, "POST", url.data, target->endpoint, &headers,
@@ -438,17 +468,28 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 				  f->code[0] ? f->code : "", http_now() - started);
 			if (strcmp(f->code, "SignatureNonceUsed") == 0)
 				nonce_retried = true;
-			if (strcmp(f->code, "InvalidTimeStamp.Expired") == 0)
-				retry = correct_clock(api, f);
+			if (strcmp(f->code, "InvalidTimeStamp.Expired") == 0) {
+				retry = correct_clock(api, resp, clock_retried, f);
+				/* A clock put right is not a failure to retry:
+				 * it must not cost one of the attempts. */
+				if (retry) {
+					clock_retried = true;
+					attempts++;
+				}
+			}
 		}
-		if (!retry || attempt >= API_MAX_ATTEMPTS)
+		if (!retry || attempt >= attempts)
 			break;
-		delay = backoff * jitter();
-		if (resp->retry_after_ms >= 0)
-			delay = (double)resp->retry_after_ms / 1000.0;
+		/* A new nonce or a corrected clock needs no pause. */
 		if (strcmp(f->code, "SignatureNonceUsed") == 0 ||
-		    strcmp(f->code, "InvalidTimeStamp.Expired") == 0)
+		    strcmp(f->code, "InvalidTimeStamp.Expired") == 0) {
 			delay = 0;
+		} else if (resp->retry_after_ms >= 0) {
+			delay = (double)resp->retry_after_ms / 1000.0;
+		} else {
+			delay = backoff * jitter();
+		}
+		backoff *= delay > 0 ? 2 : 1;
 		/* Give up when the pause would eat the rest of the deadline: the
 		 * last error is more useful than a timeout. */
 		if (http_now() + delay + 0.05 >= api->deadline) {
@@ -457,9 +498,8 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 			break;
 		}
 		api_trace(api, 2, "  retrying in %.3f s (attempt %d of %d)", delay, attempt + 1,
-			  API_MAX_ATTEMPTS);
+			  attempts);
 		nap(delay);
-		backoff *= 2;
 		api->retries++;
 	}
 	if (rc != 0) {

@@ -53,7 +53,9 @@ struct api_client {
 	 * refused one as expired (InvalidTimeStamp.Expired) and its Date
 	 * header told how far off the local clock is. */
 	long long clock_offset;
-	bool clock_corrected;
+	unsigned clock_corrections; /* how often the offset was taken this run */
+	bool clock_corrected;       /* a request was sent signed with it */
+	char clock_note[192];       /* the advice of a refused timestamp */
 };
 
 /* Now on the API's clock (the local clock until a Date header was seen). */

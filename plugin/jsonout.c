@@ -98,6 +98,15 @@ static json_t *requests(const struct run_info *info)
 	return info == NULL ? json_null() : integer((long long)info->requests);
 }
 
+/* The seconds request timestamps were moved by to the API's clock, or null
+ * when the local clock was not corrected. */
+static json_t *clock_corrected(const struct run_info *info)
+{
+	if (info == NULL || !info->clock_corrected)
+		return json_null();
+	return integer(info->clock_offset);
+}
+
 static int append_text(const char *text, size_t size, void *out)
 {
 	return strbuf_append(out, text, size);
@@ -341,6 +350,7 @@ int jsonout_result(struct strbuf *out, const struct check_result *r, const struc
 	put(doc, "instances", instances_value(r), &bad);
 	put(doc, "time_s", seconds(info), &bad);
 	put(doc, "requests", requests(info), &bad);
+	put(doc, "clock_corrected_s", clock_corrected(info), &bad);
 	return finish(out, doc, bad);
 }
 
@@ -360,5 +370,6 @@ int jsonout_fault(struct strbuf *out, const char *invoke_id, const struct fault 
 	put(doc, "error", err, &bad);
 	put(doc, "time_s", seconds(info), &bad);
 	put(doc, "requests", requests(info), &bad);
+	put(doc, "clock_corrected_s", clock_corrected(info), &bad);
 	return finish(out, doc, bad);
 }

@@ -41,7 +41,7 @@ static const char backstop_text[] =
 static const char backstop_json[] =
 	"{\"state\":\"UNKNOWN\",\"exit_code\":3,\"invoke_id\":null,\"error\":{\"class\":\"deadline\","
 	"\"code\":null,\"message\":\"no result before the deadline (-t): the API or the network is "
-	"too slow\"},\"time_s\":null,\"requests\":null}\n";
+	"too slow\"},\"time_s\":null,\"requests\":null,\"clock_corrected_s\":null}\n";
 static volatile sig_atomic_t backstop_as_json;
 
 /* Async-signal-safe: write(2) and _exit(2) only. */
@@ -92,7 +92,7 @@ static const char nomem_text[] =
 static const char nomem_json[] =
 	"{\"state\":\"UNKNOWN\",\"exit_code\":3,\"invoke_id\":null,\"error\":{\"class\":\"nomem\","
 	"\"code\":null,\"message\":\"out of memory while writing the output\"},\"time_s\":null,"
-	"\"requests\":null}\n";
+	"\"requests\":null,\"clock_corrected_s\":null}\n";
 
 /* Print the whole text at once; a plugin has no one to tell if this fails.
  * Returns -1 when the text was lost and the static answer went out instead. */
@@ -111,6 +111,18 @@ static int emit(const struct strbuf *text, bool json)
 	}
 	(void)fflush(stdout);
 	return rc;
+}
+
+/* What the API client learnt about the run, for the verbose lines. */
+static void run_info_fill(struct run_info *info, const struct api_client *api, double started)
+{
+	info->elapsed = http_now() - started;
+	info->requests = api->requests;
+	info->retries = api->retries;
+	info->clock_corrected = api->clock_corrected;
+	info->clock_offset = api->clock_offset;
+	info->clock_corrections = api->clock_corrections;
+	info->api_clock_known = api_clock_skew(api, &info->api_clock_skew);
 }
 
 int main(int argc, char **argv)
@@ -200,15 +212,10 @@ int main(int argc, char **argv)
 		goto fault;
 
 	state = check_state(&result, &opts, &breached);
-	info.elapsed = http_now() - started;
+	run_info_fill(&info, &api, started);
 	info.credentials_source = creds.source;
 	info.signature = api.signature == SIGNATURE_V1 ? "v1 (HMAC-SHA1)" : "v3 (ACS3-HMAC-SHA256)";
-	info.requests = api.requests;
-	info.retries = api.retries;
 	info.trace = &trace;
-	info.clock_corrected = api.clock_corrected;
-	info.clock_offset = api.clock_offset;
-	info.api_clock_known = api_clock_skew(&api, &info.api_clock_skew);
 	if (opts.json ? jsonout_result(&out, &result, &opts, state, breached, &info) != 0
 		      : output_result(&out, &result, &opts, state, breached, &info) != 0) {
 		/* Never an empty answer: say why there is none. */
@@ -223,13 +230,9 @@ int main(int argc, char **argv)
 fault:
 	state = STATE_UNKNOWN;
 	fault_advise(&f, NULL); /* what to do, after what went wrong */
-	info.elapsed = http_now() - started;
+	run_info_fill(&info, &api, started);
 	info.credentials_source = creds.source[0] ? creds.source : spec.source;
-	info.requests = api.requests;
-	info.retries = api.retries;
 	info.trace = &trace;
-	info.clock_corrected = api.clock_corrected;
-	info.clock_offset = api.clock_offset;
 	strbuf_reset(&out);
 	out.failed = false;
 write_fault:

@@ -427,8 +427,15 @@ static void clock_line(struct strbuf *out, const struct run_info *info)
 {
 	long long off = info->clock_offset < 0 ? -info->clock_offset : info->clock_offset;
 
-	strbuf_printf(out, "the local clock is %lld s %s the API's: requests were signed with the API's time (fix NTP)\n",
-		      off, info->clock_offset > 0 ? "behind" : "ahead of");
+	if (off == 0)
+		strbuf_puts(out, "the local clock agrees with the API's again");
+	else
+		strbuf_printf(out, "the local clock is %lld s %s the API's", off,
+			      info->clock_offset > 0 ? "behind" : "ahead of");
+	if (info->clock_corrections > 1)
+		strbuf_printf(out, " (it moved during the run: corrected %u times)",
+			      info->clock_corrections);
+	strbuf_puts(out, ": requests were signed with the API's time (fix NTP)\n");
 }
 
 /* -vv: which clock the ages were measured on, and how far the local one is

@@ -22,6 +22,7 @@ struct run_info {
 	const char *signature;      /* "v3 (ACS3-HMAC-SHA256)", ... */
 	bool clock_corrected;       /* the local clock was off and corrected */
 	long long clock_offset;     /* seconds added to it */
+	unsigned clock_corrections; /* more than one: it moved during the run */
 	bool api_clock_known;       /* a Date header was seen: ages are on the API's clock */
 	long long api_clock_skew;   /* API clock minus local clock, seconds */
 	unsigned requests;

@@ -18,11 +18,12 @@ STATES = {0: "OK", 1: "WARNING", 2: "CRITICAL", 3: "UNKNOWN"}
 LABELS = ["total", "running", "finished", "failed", "stopped"]
 RESULT_KEYS = ["state", "exit_code", "invoke_id", "region", "aggregate", "summary", "periodic",
                "repeat_mode", "command_name", "creation_time", "api_status", "counts",
-               "thresholds", "breached", "polls", "still_running", "instances", "time_s", "requests"]
+               "thresholds", "breached", "polls", "still_running", "instances", "time_s", "requests",
+               "clock_corrected_s"]
 INSTANCE_KEYS = ["instance_id", "state", "status", "invocation_status", "legacy_status",
                  "exit_code", "error_code", "error_info", "start_time", "finished_time", "output", "dropped",
                  "hung", "stale", "over_s"]
-FAULT_KEYS = ["state", "exit_code", "invoke_id", "error", "time_s", "requests"]
+FAULT_KEYS = ["state", "exit_code", "invoke_id", "error", "time_s", "requests", "clock_corrected_s"]
 RANK = {"failed": 0, "stopped": 1, "running": 2, "finished": 3}
 
 

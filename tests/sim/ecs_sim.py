@@ -328,6 +328,8 @@ class Fault:
             for k in ("status", "code"):
                 if k not in spec:
                     raise ScenarioError("%s: error fault needs %s" % (where, k))
+            if "date" in spec and not (spec["date"] is None or isinstance(spec["date"], str)):
+                raise ScenarioError("%s: date is a string or null" % where)
             m = spec.get("string_to_sign_method")
             if m is not None and (spec["code"] != "SignatureDoesNotMatch"
                                   or m not in ("GET", "POST")):
@@ -354,6 +356,10 @@ class Fault:
         headers = dict(s.get("headers", {}))
         if "retry_after_ms" in s:
             headers["x-acs-retry-after"] = str(s["retry_after_ms"])
+        if "date" in s:
+            # A gateway that drops or garbles the Date header: null leaves
+            # it out, a string replaces it.
+            headers["Date"] = s["date"]
         return ApiError(s["code"], s.get("message", ERRORS.get(
             s["code"], (0, s["code"]))[1]), status=s["status"],
             headers=headers)
@@ -416,10 +422,14 @@ class Scenario:
         for n, stage in enumerate(data.get("stages", [])):
             if not isinstance(stage, dict) or not isinstance(stage.get("after_reads"), int):
                 raise ScenarioError("%s stage %d: needs an integer after_reads" % (where, n))
+            step = stage.get("clock_step", 0)
+            if isinstance(step, bool) or not isinstance(step, (int, float)):
+                raise ScenarioError("%s stage %d: clock_step is a number of seconds" % (where, n))
             self.stages.append((stage["after_reads"], dict(stage.get("invocation", {})),
                                 [self._prepare(dict(i), where) for i in stage.get("instances", [])]
-                                if "instances" in stage else None))
+                                if "instances" in stage else None, step))
         self.reads = 0
+        self.clock_stepped = 0      # seconds the stages moved the clock by
         # records() answers, kept until the scenario's state moves on, so
         # that a page costs its 50 records and not all of them (the
         # benchmark measures clients, not this simulator).
@@ -464,24 +474,34 @@ class Scenario:
         return out
 
     def reset_faults(self):
+        """Start over; returns the clock steps to take back."""
         for f in self.faults:
             f.reset()
+        stepped, self.clock_stepped = self.clock_stepped, 0
         self.reads = 0
         self.invocation = dict(self.first_invocation)
         self.instances = self.first_instances
         self.records_cache = {}
+        return stepped
 
     def count_read(self):
-        """One more DescribeInvocations read: move to the stage it reaches."""
+        """One more DescribeInvocations read: move to the stage it reaches.
+        Returns the seconds the simulator's clock steps by now (a stage's
+        clock_step, once, as when NTP steps a clock in the middle of a run)."""
         self.reads += 1
+        step = 0
         if self.stages:
             self.records_cache = {}
-        for after, invocation, instances in self.stages:
+        for after, invocation, instances, clock_step in self.stages:
             if self.reads > after:
                 self.invocation = dict(self.first_invocation)
                 self.invocation.update(invocation)
                 if instances is not None:
                     self.instances = instances
+            if self.reads == after + 1:
+                step += clock_step
+        self.clock_stepped += step
+        return step
 
     def pick_fault(self, action):
         chosen = None
@@ -649,8 +669,10 @@ class ScenarioStore:
     def reset_faults(self):
         with self.lock:
             scenarios = [v[1] for v in self.cache.values()]
+        stepped = 0
         for sc in scenarios:
-            sc.reset_faults()
+            stepped += sc.reset_faults()
+        return stepped
 
 
 # ------------------------------------------------------------------ helpers
@@ -1482,7 +1504,7 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
             sc = self.visible(invoke_id, region)
             fault = self.fault_for(sc, action)
             if sc is not None:
-                sc.count_read()
+                st.clock_offset += sc.count_read()
             candidates = [sc] if sc is not None else []
         else:
             fault = None
@@ -1651,6 +1673,10 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
                            ERRORS["EntityNotExist.Role"][1] % arn)
         if rec.get("access_key_id") not in role.get("allowed_keys", []):
             raise ApiError("NoPermission")
+        if role.get("error"):
+            # A role whose every AssumeRole fails with this code, after
+            # the signature and timestamp passed (for the clients' tests).
+            raise ApiError(role["error"])
         creds, _ = st.issue_credentials(lifetime,
                                         expired=bool(role.get("expired")))
         rec["issued_access_key_id"] = creds["AccessKeyId"]
@@ -1695,14 +1721,22 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
                     chunked=False, body=None):
         """Status line and headers; with body, all in one write (no
         header/body split for delayed ACKs to stall on)."""
-        self.send_response(status)
+        headers = dict(headers or {})
+        date = headers.pop("Date", False)
+        if date is False:
+            self.send_response(status)
+        else:
+            self.send_response_only(status)
+            self.send_header("Server", self.version_string())
+            if date is not None:
+                self.send_header("Date", date)
         self.send_header("Content-Type", ctype)
         if chunked:
             self.send_header("Transfer-Encoding", "chunked")
         else:
             self.send_header("Content-Length", str(length))
         self.send_header("x-acs-request-id", self.request_id)
-        for k, v in (headers or {}).items():
+        for k, v in headers.items():
             self.send_header(k, v)
         if self.close_connection:
             self.send_header("Connection", "close")
@@ -2067,7 +2101,8 @@ def main(argv=None):
                 threading.Thread(target=s.shutdown, daemon=True).start()
 
     def reset(signum, frame):
-        state.store.reset_faults()
+        # The clock steps of stages are taken back with the stages.
+        state.clock_offset -= state.store.reset_faults()
         state.log({"event": "reset", "t": round(time.time(), 6)})
 
     def clock(signum, frame):
