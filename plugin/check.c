@@ -468,9 +468,8 @@ enum plugin_state check_state(const struct check_result *r, const struct options
 	enum plugin_state state = opts->map.of[r->aggregate];
 
 	*breached = METRIC_COUNT;
-	/* Counts of an invocation that is not there mean nothing. */
-	if (r->aggregate == AGG_NOT_FOUND)
-		return state;
+	/* NotFound too: its counts are all 0 (and its perfdata says so), so
+	 * e.g. --critical-total 1: makes a missing invocation CRITICAL. */
 	/* A hung run or a stalled schedule is an outage whatever the counts. */
 	if (r->hung > 0 || r->stale > 0)
 		state = state_worst(state, STATE_CRITICAL);

@@ -652,7 +652,7 @@ int options_help(struct strbuf *out)
 		"  = Stopped; otherwise Finished. Periodic invocations are judged by each\n"
 		"  instance's latest completed run. The final state is the worst of the\n"
 		"  aggregate's state and every threshold's. An unknown or expired id is\n"
-		"  NotFound (thresholds do not apply to it). Anything that stops the\n"
+		"  NotFound, with every count 0. Anything that stops the\n"
 		"  check (options, credentials, network, TLS, API errors, bad responses,\n"
 		"  the deadline) is UNKNOWN.\n"
 		"\n"

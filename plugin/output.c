@@ -198,6 +198,8 @@ void output_summary(struct strbuf *out, const struct check_result *r, const stru
 
 	switch (r->aggregate) {
 	case AGG_NOT_FOUND:
+		/* Says it all, even when a threshold on its counts of 0 set the
+		 * state (perfdata and JSON's "breached" name it). */
 		strbuf_printf(out, "no such invocation in %s (unknown or expired id)", opts->region);
 		return;
 	case AGG_FINISHED:

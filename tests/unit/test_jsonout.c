@@ -114,11 +114,12 @@ static bool is_keys(const json_t *o, const char *want, const char *name)
 
 #define RESULT_KEYS                                                                        \
 	"state,exit_code,invoke_id,region,aggregate,summary,periodic,repeat_mode,command_name," \
-	"creation_time,api_status,counts,thresholds,breached,polls,still_running,instances,time_s,requests"
+	"creation_time,api_status,counts,thresholds,breached,polls,still_running,instances,time_s,requests," \
+	"clock_corrected_s"
 #define INSTANCE_KEYS                                                                    \
 	"instance_id,state,status,invocation_status,legacy_status,exit_code,error_code," \
 	"error_info,start_time,finished_time,output,dropped,hung,stale,over_s"
-#define FAULT_KEYS "state,exit_code,invoke_id,error,time_s,requests"
+#define FAULT_KEYS "state,exit_code,invoke_id,error,time_s,requests,clock_corrected_s"
 
 static void is_counts(const json_t *doc, long long total, long long running, long long finished,
 		      long long failed, long long stopped, const char *name)
@@ -234,6 +235,7 @@ static void test_product_example(void)
 	   "time_s is the real 0.142");
 	ok(text && strstr(text, ",\"time_s\":0.142,") != NULL, "written as 0.142");
 	is_int(jint(doc, "requests"), 3, "requests");
+	ok(jnull(doc, "clock_corrected_s"), "clock_corrected_s null: the local clock was not corrected");
 	ok(text && strncmp(text, "{\"state\":\"CRITICAL\",\"exit_code\":2,\"invoke_id\":\"t-hz0abc123\",", 60) == 0,
 	   "compact, in insertion order: %.80s", text ? text : "");
 	ok(text && strstr(text, ": ") == NULL && strstr(text, ", ") == NULL, "no spaces between tokens");
@@ -493,8 +495,10 @@ static void test_not_found(void)
 	if (doc == NULL)
 		goto out;
 	is_keys(doc, RESULT_KEYS, "NotFound");
-	is_str(jstr(doc, "state"), "UNKNOWN", "NotFound: UNKNOWN");
-	is_int(jint(doc, "exit_code"), 3, "NotFound: exit_code 3");
+	/* The worst of UNKNOWN and --critical-total 1: on a total of 0. */
+	is_str(jstr(doc, "state"), "CRITICAL", "NotFound: CRITICAL by the threshold on its total of 0");
+	is_int(jint(doc, "exit_code"), 2, "NotFound: exit_code 2");
+	is_str(jstr(doc, "breached"), "total", "NotFound: breached names the threshold");
 	is_str(jstr(doc, "aggregate"), "NotFound", "NotFound: aggregate");
 	is_str(jstr(doc, "summary"), "no such invocation in cn-hangzhou (unknown or expired id)",
 	       "NotFound: summary");
@@ -509,7 +513,6 @@ static void test_not_found(void)
 	ok(jnull(json_object_get(doc, "api_status"), "InvocationStatus") &&
 		   jnull(json_object_get(doc, "api_status"), "InvokeStatus"),
 	   "NotFound: api_status members null");
-	ok(jnull(doc, "breached"), "NotFound: thresholds are not judged");
 	is_str(jstr(json_object_get(json_object_get(doc, "thresholds"), "total"), "critical"), "1:",
 	       "NotFound: the thresholds are still shown");
 	json_decref(doc);

@@ -215,14 +215,17 @@ static void test_not_found_and_fault(void)
 {
 	struct check_result r = { 0 };
 	static const char *const crit[] = { "--critical-total", "1:", NULL };
-	struct options o = opts_for(crit);
+	struct options o = opts_for(crit), o_none = opts_for(NULL);
 	struct strbuf out;
 	struct run_info info = { .elapsed = 0.5 };
 	struct fault f;
 	enum metric breached;
 
 	r.aggregate = AGG_NOT_FOUND;
-	is_int(check_state(&r, &o, &breached), STATE_UNKNOWN, "NotFound is UNKNOWN, thresholds aside");
+	/* The thresholds apply to its counts of 0: the worst state wins. */
+	is_int(check_state(&r, &o, &breached), STATE_CRITICAL, "NotFound with --critical-total 1: is CRITICAL");
+	is_int(breached, METRIC_TOTAL, "NotFound: the total set it off");
+	is_int(check_state(&r, &o_none, &breached), STATE_UNKNOWN, "NotFound without thresholds is UNKNOWN");
 	strbuf_init(&out, 0);
 	output_result(&out, &r, &o, STATE_UNKNOWN, breached, &info);
 	ok(strncmp(out.data,
@@ -237,6 +240,7 @@ static void test_not_found_and_fault(void)
 	is_str(out.data, "ECS INVOCATION UNKNOWN - t-hz0abc123: API error Forbidden.RAM: denied / really (RequestId X)\n",
 	       "fault is one sanitised line");
 	strbuf_free(&out);
+	options_free(&o_none);
 	options_free(&o);
 }
 
