@@ -888,6 +888,22 @@ try:
         block = re.search(r"^(define|object) .*?^}\n", text, re.M | re.S).group(0)
         t.ok(block in readme, "README shows %s's definition verbatim"
              % os.path.relpath(path, SRCDIR), block)
+    # The README's abridged CheckCommand: each of its lines is in the shipped
+    # file, in the same order (only the "..." comment stands for the rest).
+    with open(ICINGA_SNIPPET, encoding="utf-8") as f:
+        conf = f.read()
+    shown = re.search(r'^object CheckCommand "ecs_invocation" \{\n.*?^}\n', readme, re.M | re.S)
+    at, astray = 0, []
+    for line in (shown.group(0).split("\n") if shown else []):
+        if not line.strip() or "..." in line:
+            continue
+        found = conf.find(line + "\n", at)
+        if found < 0:
+            astray.append(line)
+        else:
+            at = found + len(line)
+    t.ok(shown is not None and not astray, "README's abridged CheckCommand is the shipped one, in order",
+         "not in %s, or out of order: %r" % (os.path.relpath(ICINGA_SNIPPET, SRCDIR), astray))
     diag_time("done")
 finally:
     clean = cleanup()
