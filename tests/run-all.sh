@@ -12,7 +12,8 @@
 #      every scenario under valgrind (tests/valgrind/run-valgrind.sh);
 #   5. then, on their own so that their builds do not slow the timing-
 #      sensitive tests down, the packaging tests: build the .deb (lint,
-#      install, run, purge it) and the RPM from the make dist tarball.
+#      install, run, purge it) and the RPM from the make dist tarball;
+#   6. one last line that sums it all up ("N passed, 0 failed ...").
 # Any sanitizer report goes to the plugin's stderr, and the functional tests
 # fail on any stderr output, so a clean run means zero reports.
 set -eu
@@ -60,6 +61,26 @@ PYTHONDONTWRITEBYTECODE=1
 export ECS_PLUGIN ECS_SRCDIR ECS_BUILDDIR ECS_REQUIRE_SDK ECS_REQUIRE_ENGINES ECS_REQUIRE_PACKAGING \
 	ASAN_OPTIONS UBSAN_OPTIONS PYTHONDONTWRITEBYTECODE ECS_BENCH_PLUGIN ECS_REQUIRE_BENCH
 
+# Each prove run's output is kept, so that the last line of the whole run can
+# sum them up (prove's own summary of the main run scrolls away behind the
+# fuzzing, static analysis, valgrind and packaging output).
+summary_dir=$(mktemp -d "${TMPDIR:-/tmp}/ecs-run-all.XXXXXX")
+trap 'rm -rf "$summary_dir"' EXIT
+proved() {
+	name=$1
+	shift
+	{
+		rc=0
+		"$@" || rc=$?
+		echo "$rc" >"$summary_dir/$name.rc"
+	} | tee "$summary_dir/$name.log"
+	rc=$(cat "$summary_dir/$name.rc")
+	if [ "$rc" -ne 0 ]; then
+		echo "run-all.sh: FAILED in $name (exit $rc)"
+		exit "$rc"
+	fi
+}
+
 # Unit tests are programs; the rest are Python scripts (prove reads the #! line).
 set --
 for t in "$build"/tests/unit/test_*; do
@@ -68,13 +89,13 @@ for t in "$build"/tests/unit/test_*; do
 done
 # The allocation-failure and bench tests match no --rules pattern, so they run
 # last and alone: their thousands of plugin runs would slow the tests that time things.
-prove -j2 --timer --rules='par=**/tests/{unit,sim,functional,sdk,engines,packaging}/*' "$@" \
+proved main prove -j2 --timer --rules='par=**/tests/{unit,sim,functional,sdk,engines,packaging}/*' "$@" \
 	"$top"/tests/sim/test_sim.t "$top"/tests/functional/*.t "$top"/tests/sdk/test_sdk.t \
 	"$top"/tests/packaging/test_manpage.t "$top"/tests/engines/test_engines.t \
 	"$top"/tests/chaos/test_chaos.t "$top"/tests/bench/test_bench.t
 # The fuzz targets, briefly (make fuzz runs them longer): each must build
 # with clang and libFuzzer and stay clean for ECS_FUZZ_SECONDS.
-sh "$top"/tests/fuzz/run-fuzz.sh "${ECS_FUZZ_SECONDS:-10}"
+proved fuzz sh "$top"/tests/fuzz/run-fuzz.sh "${ECS_FUZZ_SECONDS:-10}"
 # Static analysis: any clang-tidy or cppcheck finding fails.
 make -s -C "$build" clang-tidy cppcheck
 # The unit tests, the fault matrix and every scenario again (--quick), each
@@ -82,8 +103,23 @@ make -s -C "$build" clang-tidy cppcheck
 # sanitizers (build-valgrind/: valgrind and the sanitizers do not mix):
 # every way a check ends, leaks included. make check-valgrind runs all the
 # tests so.
-sh "$top"/tests/valgrind/run-valgrind.sh --quick
+proved valgrind sh "$top"/tests/valgrind/run-valgrind.sh --quick
 # Each builds the package with the distribution's flags (not the sanitizers
 # above) and runs its make check; the .deb test installs and purges the
 # package (as root).
-prove --timer "$top"/tests/packaging/test_deb.t "$top"/tests/packaging/test_rpm.t
+proved packaging prove --timer "$top"/tests/packaging/test_deb.t "$top"/tests/packaging/test_rpm.t
+
+# One line for the whole run: every prove run's tests (prove prints
+# "Files=N, Tests=M, ..." only when all passed) and what else was checked.
+tests=0
+files=0
+for name in main valgrind packaging; do
+	line=$(grep -E '^Files=[0-9]+, Tests=[0-9]+' "$summary_dir/$name.log" | tail -n 1)
+	f=$(echo "$line" | sed -E 's/^Files=([0-9]+).*/\1/')
+	n=$(echo "$line" | sed -E 's/^Files=[0-9]+, Tests=([0-9]+).*/\1/')
+	files=$((files + ${f:-0}))
+	tests=$((tests + ${n:-0}))
+done
+echo "run-all.sh: $tests passed, 0 failed ($files test files over 3 prove runs:" \
+	"the suite, the valgrind pass, the packages); fuzzing, clang-tidy and cppcheck clean;" \
+	"$(grep -E '^valgrind \(' "$summary_dir/valgrind.log" | sed -E 's/;.*//')"
