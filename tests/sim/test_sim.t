@@ -27,6 +27,7 @@ import ecs_sim  # noqa: E402
 
 t = TAP()
 HZ = "cn-hangzhou"
+SCENARIOS = os.path.join(HERE, "scenarios")
 UUID_RE = r"^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$"
 
 
@@ -768,6 +769,43 @@ def clock_checks():
                                            "InvokeId": "t-hz0finished"},
                    timestamp=utc_timestamp(3600))
         t.is_(r.status, 200, "a timestamp corrected by Date is accepted")
+        c.close()
+    # An error fault's "date" drops or replaces the Date header; a stage's
+    # clock_step moves the clock once, when the stage is reached, and SIGHUP
+    # takes it back; a role's "error" refuses AssumeRole after the checks.
+    with open(os.path.join(SCENARIOS, "t-hz0finished.json")) as f:
+        base = json.load(f)
+    nodate = dict(base, faults=[{"type": "error", "status": 400, "code": "InvalidTimeStamp.Expired", "date": None}])
+    nodate["invocation"] = dict(base["invocation"], InvokeId="t-hz0nodate")
+    baddate = dict(base, faults=[{"type": "error", "status": 400, "code": "Throttling.User", "date": "yesterday"}])
+    baddate["invocation"] = dict(base["invocation"], InvokeId="t-hz0baddate")
+    step = dict(base, stages=[{"after_reads": 1, "clock_step": 7200}])
+    step["invocation"] = dict(base["invocation"], InvokeId="t-hz0step")
+    with Simulator(extra_scenarios={"t-hz0nodate": nodate, "t-hz0baddate": baddate, "t-hz0step": step}) as sim:
+        c = sim.client()
+        r = c.call("DescribeInvocations", {"RegionId": HZ, "InvokeId": "t-hz0nodate"})
+        t.is_((r.code, "date" in r.headers), ("InvalidTimeStamp.Expired", False),
+              "an error fault with date null has no Date header")
+        r = c.call("DescribeInvocations", {"RegionId": HZ, "InvokeId": "t-hz0baddate"})
+        t.is_((r.code, r.headers.get("date")), ("Throttling.User", "yesterday"),
+              "an error fault's date string replaces the Date header (one of them)")
+        r = c.call("DescribeInvocations", {"RegionId": HZ, "InvokeId": "t-hz0finished"})
+        t.ok(r.status == 200 and "date" in r.headers, "other answers keep their Date header")
+        dates = []
+        for n in range(3):
+            r = c.call("DescribeInvocations", {"RegionId": HZ, "InvokeId": "t-hz0step"},
+                       timestamp=utc_timestamp(7200 if n == 2 else 0))
+            dates.append(ecs_sim.email.utils.parsedate_to_datetime(r.headers["date"]).timestamp() - time.time())
+        t.ok(abs(dates[0]) < 5 and abs(dates[1] - 7200) < 5 and abs(dates[2] - 7200) < 5 and r.status == 200,
+             "clock_step: the read that reaches the stage moves the clock by 7200 s, once", dates)
+        r = c.call("DescribeInvocations", {"RegionId": HZ, "InvokeId": "t-hz0finished"})
+        t.is_(r.code, "InvalidTimeStamp.Expired", "and the window moves with it")
+        sim.reset_faults()
+        r = c.call("DescribeInvocations", {"RegionId": HZ, "InvokeId": "t-hz0finished"})
+        t.is_(r.status, 200, "SIGHUP takes the step back")
+        r = c.assume_role("acs:ram::1234567890123456:role/stamp", sig=3)
+        t.is_((r.status, r.code), (400, "InvalidTimeStamp.Expired"),
+              "a role's error answers a signed, timely AssumeRole")
         c.close()
     frozen = 1780000000.0  # 2026-05-28T20:26:40Z
     with Simulator(clock_frozen_at=frozen) as sim:
