@@ -364,8 +364,9 @@ done:
 		*out = spec;
 	else
 		cred_spec_free(&spec);
-	/* Jansson's copies of the values are freed unwiped: its allocator
-	 * hooks are process-wide and know no sizes. */
+	/* Jansson's copies of the values (the secrets among them) are wiped
+	 * as they are freed: main() installs jsonmem's allocator, whose free
+	 * wipes every block (jsonmem.h). */
 	json_decref(root);
 	return rc;
 }
