@@ -235,14 +235,6 @@ with Simulator() as sim:
                   r"ECS RAM role '%s'" % sim.ecs_role)
         expect_unknown("a role whose keys the API finds expired",
                        run(sim, h, ["--ram-role", sim.expired_ecs_role] + md_args), "InvalidSecurityToken.Expired")
-        # An sts_region names the regional STS endpoint (unreachable here: the message shows it).
-        sr = cli_config("sr", {"name": "sr", "mode": "RamRoleArn", "access_key_id": sim.access_key_id,
-                               "access_key_secret": sim.access_key_secret,
-                               "ram_role_arn": sim.ram_role_arn, "sts_region": "cn-shanghai"})
-    with Home(cli=sr) as h:
-        r = run(sim, h, ["-t", "5"])
-        expect_unknown("sts_region picks https://sts.cn-shanghai.aliyuncs.com", r,
-                       "at https://sts.cn-shanghai.aliyuncs.com failed")
     with Home() as h:
         sim.clear_log()
         r = run(sim, h, md_args)
@@ -390,6 +382,43 @@ with Simulator() as sim:
         expect_ok("ALIBABA_CLOUD_STS_ENDPOINT as a URL", r, r"role .* assumed through %s" % sim.url)
         r = run(sim, h, env={"ALIBABA_CLOUD_STS_ENDPOINT": sim.url.split("://", 1)[1]})
         expect_ok("ALIBABA_CLOUD_STS_ENDPOINT as a host", r, r"role .* assumed through %s" % sim.url)
+        dead_sts = "https://127.0.0.1:%d" % free_port()
+        r = run(sim, h, ["--sts-endpoint", sim.url], env={"ALIBABA_CLOUD_STS_ENDPOINT": dead_sts})
+        expect_ok("order: --sts-endpoint comes before ALIBABA_CLOUD_STS_ENDPOINT", r,
+                  r"role .* assumed through %s" % sim.url)
+        # An STS host that cannot be reached: the advice names the settings
+        # that chose it, not -e (which chose the ECS endpoint).
+        r = run(sim, h, ["--sts-endpoint", dead_sts, "-t", "3"])
+        expect_unknown("STS endpoint down", r, "at %s failed: cannot connect" % dead_sts)
+        t.ok("check the STS endpoint (--sts-endpoint, ALIBABA_CLOUD_STS_ENDPOINT or the profile's sts_region)"
+             in first(r) and "check -e" not in first(r),
+             "STS endpoint down: the advice names --sts-endpoint and ALIBABA_CLOUD_STS_ENDPOINT, not -e", first(r))
+
+    # Where AssumeRole goes when no endpoint is given: the profile's
+    # sts_region, else the central endpoint. Checked without leaving
+    # loopback: https_proxy points at a dead loopback port, so libcurl hands
+    # the host name to the proxy instead of resolving and connecting to it,
+    # and the failure names the URL that was chosen.
+    sr = cli_config("sr", {"name": "sr", "mode": "RamRoleArn", "access_key_id": sim.access_key_id,
+                           "access_key_secret": sim.access_key_secret,
+                           "ram_role_arn": sim.ram_role_arn, "sts_region": "cn-shanghai"})
+    dead_port = free_port()
+    no_way_out = {"https_proxy": "http://127.0.0.1:%d" % dead_port, "HTTPS_PROXY": "http://127.0.0.1:%d" % dead_port,
+                  "no_proxy": "", "NO_PROXY": ""}
+    for name, cfg, url in (("sts_region picks its regional endpoint", sr, "https://sts.cn-shanghai.aliyuncs.com"),
+                           ("no sts_region: the central endpoint", arn, "https://sts.aliyuncs.com")):
+        with Home(cli=cfg) as h:
+            r = run(sim, h, ["-t", "3"], env=no_way_out)
+            expect_unknown(name, r, "at %s failed: cannot connect to %s (" % (url, url))
+            t.ok("127.0.0.1 port %d" % dead_port in first(r), name + ": only the dead loopback proxy was tried",
+                 first(r))
+    with Home(cli=sr) as h:
+        r = run(sim, h, env={"ALIBABA_CLOUD_STS_ENDPOINT": sim.url})
+        expect_ok("order: ALIBABA_CLOUD_STS_ENDPOINT comes before the profile's sts_region", r,
+                  r"role .* assumed through %s" % sim.url)
+        r = run(sim, h, ["--sts-endpoint", sim.url])
+        expect_ok("order: --sts-endpoint comes before the profile's sts_region", r,
+                  r"role .* assumed through %s" % sim.url)
 
     # libcurl's proxy variables carry the API requests; the metadata service never goes through one.
     proxy = ConnectProxy()
