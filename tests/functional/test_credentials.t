@@ -215,6 +215,35 @@ with Simulator() as sim:
         r = run(sim, h, env=env_ok, region=False)
         t.is_(r.code, 0, "keys from the environment, region from the current CLI profile")
         t.like(r.stdout, r"region cn-hangzhou \(from the credentials profile\)", "and -vv says so")
+        # ... unless the CLI file is not to be read at all.
+        for var in ("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "ALIBABA_CLOUD_IGNORE_PROFILE",
+                    "ALIBABACLOUD_IGNORE_PROFILE"):
+            expect_unknown(var + ": no region from the CLI file either",
+                           run(sim, h, env=dict(env_ok, **{var: "true"}), region=False), "missing region")
+    # The region: -r, else the environment (the names the CLI reads), else
+    # the profile. The profile names a region the invocation is not in, so
+    # taking it would not be OK; -vv and the requests also say which won.
+    with Home(cli=cli_config("default", ak_profile("default", sim, region="cn-beijing"))) as h:
+        for var in ("ALIBABA_CLOUD_REGION_ID", "ALIBABACLOUD_REGION_ID", "ALICLOUD_REGION_ID"):
+            sim.clear_log()
+            r = run(sim, h, env={var: "cn-hangzhou"}, region=False)
+            t.is_(r.code, 0, "order: %s comes before the profile's region_id: OK" % var)
+            t.like(r.stdout, r"region cn-hangzhou \(from %s\)" % var, "order: %s: -vv names it" % var)
+            t.is_(sorted({q.get("region") for q in sim.requests() if q.get("service") == "ecs"}),
+                  ["cn-hangzhou"], "order: %s: the requests carried its region" % var)
+        r = run(sim, h, ["-r", "cn-hangzhou"], env={"ALIBABA_CLOUD_REGION_ID": "cn-beijing"}, region=False)
+        t.like(r.stdout, r"region cn-hangzhou \(from -r\)", "order: -r comes before ALIBABA_CLOUD_REGION_ID")
+    # A config.json that others may read is refused when the region is to
+    # come from it, as it is when keys are (product.md §7), not passed over
+    # for a "missing region" that hides why.
+    with Home(cli=cli_config("default", ak_profile("default", sim)), cli_mode=0o644) as h:
+        expect_unknown("a loose config.json read for its region is refused",
+                       run(sim, h, env=env_ok, region=False), "chmod 600 " + h.cli)
+        expect_ok("a loose config.json that is not read (-r given) is no matter", run(sim, h, env=env_ok),
+                  r"environment")
+        expect_ok("... nor with ALIBABA_CLOUD_REGION_ID",
+                  run(sim, h, env=dict(env_ok, ALIBABA_CLOUD_REGION_ID="cn-hangzhou"), region=False),
+                  r"environment")
     # A stray generic ACCESS_KEY_ID (another tool's) does not stop the chain.
     with Home(cli=good_cli) as h:
         expect_ok("a lone generic ACCESS_KEY_ID is passed over", run(sim, h, env={"ACCESS_KEY_ID": "someone-else"}),
