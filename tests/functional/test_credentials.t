@@ -113,6 +113,39 @@ with Simulator() as sim:
                                  "ALIBABA_CLOUD_SECURITY_TOKEN": sim.sts_token}, sig=sig)
             expect_ok("environment STS token" + tag, r, r"environment .*with a security token")
 
+        if sig == "3":
+            # Every name the aliyun CLI reads (aliyun-api.md §9.2); the
+            # signature plays no part in it, so one version is enough.
+            with Home() as h:
+                for prefix in ("ALIBABA_CLOUD_", "ALIBABACLOUD_", "ALICLOUD_", ""):
+                    r = run(sim, h, env={prefix + "ACCESS_KEY_ID": sim.access_key_id,
+                                         prefix + "ACCESS_KEY_SECRET": sim.access_key_secret})
+                    expect_ok("environment: %sACCESS_KEY_ID/_SECRET" % prefix, r,
+                              r"environment \(%sACCESS_KEY_ID\)\n" % prefix)
+                    sim.clear_log()
+                    r = run(sim, h, env={"ALIBABA_CLOUD_ACCESS_KEY_ID": sim.sts_access_key_id,
+                                         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": sim.sts_access_key_secret,
+                                         prefix + "SECURITY_TOKEN": sim.sts_token})
+                    expect_ok("environment: %sSECURITY_TOKEN" % prefix, r, r"environment .*with a security token")
+                    t.ok(all(q.get("security_token_sent") for q in sim.requests() if q.get("service") == "ecs"),
+                         "environment: %sSECURITY_TOKEN: the token went with the requests" % prefix)
+                # The CLI's lookup order: the first name set wins, for each
+                # value on its own. The later name holds a wrong value.
+                order = ("ALIBABA_CLOUD_", "ALIBABACLOUD_", "ALICLOUD_", "")
+                for first_, later in zip(order, order[1:]):
+                    r = run(sim, h, env={first_ + "ACCESS_KEY_ID": sim.access_key_id,
+                                         first_ + "ACCESS_KEY_SECRET": sim.access_key_secret,
+                                         later + "ACCESS_KEY_ID": "LTAIwrongid",
+                                         later + "ACCESS_KEY_SECRET": "wrong-secret"})
+                    expect_ok("order: %sACCESS_KEY_* before %sACCESS_KEY_*" % (first_, later), r,
+                              r"environment \(%sACCESS_KEY_ID\)\n" % first_)
+                    r = run(sim, h, env={"ALIBABA_CLOUD_ACCESS_KEY_ID": sim.sts_access_key_id,
+                                         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": sim.sts_access_key_secret,
+                                         first_ + "SECURITY_TOKEN": sim.sts_token,
+                                         later + "SECURITY_TOKEN": "wrong-token"})
+                    expect_ok("order: %sSECURITY_TOKEN before %sSECURITY_TOKEN" % (first_, later), r,
+                              r"environment .*with a security token")
+
         # The aliyun CLI file: each mode.
         sts_profile = {"name": "sts", "mode": "StsToken", "access_key_id": sim.sts_access_key_id,
                        "access_key_secret": sim.sts_access_key_secret, "sts_token": sim.sts_token}
