@@ -166,6 +166,8 @@ with Simulator() as sim:
             t.ok(len(imds) >= 2 and imds[0].get("method") == "PUT" and imds[0].get("ttl_sent")
                  and all(q.get("token_sent") for q in imds[1:]),
                  "EcsRamRole: a token PUT with its TTL, then GETs that carry the token" + tag, imds)
+            t.is_(imds[0].get("ttl") if imds else None, "21600",
+                  "EcsRamRole: the token asked for 21600 s, the longest the service gives, as the SDK asks" + tag)
             sim.clear_log()
             r = run(sim, h, ["--profile", "arn"] + sts_args, sig=sig)
             expect_ok("CLI file, --profile arn (RamRoleArn)" + tag, r, r"role %s assumed" % sim.ram_role_arn)
@@ -174,6 +176,8 @@ with Simulator() as sim:
                  "RamRoleArn: AssumeRole accepted" + tag)
             t.ok(all(q.get("verdict") == "ok" for q in reqs if q.get("action", "").startswith("Describe")),
                  "RamRoleArn: the ECS requests used the assumed keys" + tag)
+            t.is_(sorted({q.get("sig_version") for q in reqs if q.get("action") == "AssumeRole"}), [int(sig)],
+                  "RamRoleArn: AssumeRole signed with --signature-version %s, as the ECS requests" % sig)
             r = run(sim, h, sig=sig, region=False)
             t.is_(r.code, 0, "CLI file: region_id from the profile when -r is not given" + tag)
             t.like(r.stdout, r"region cn-hangzhou \(from the credentials profile\)", "-vv says where the region came from" + tag)
