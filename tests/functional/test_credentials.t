@@ -229,6 +229,34 @@ with Simulator() as sim:
                   r"profile 'good'")
     with Home(cli=good_cli, ini=bad_ini) as h:
         expect_ok("order: the CLI file comes before the INI file", run(sim, h), r"profile 'default' \(mode AK\) in .*config\.json")
+    # --ram-role is an explicit choice too; ALIBABA_CLOUD_ECS_METADATA is
+    # the last resort. The bad role is one whose metadata answer is refused.
+    with Home(cli=bad_cli, ini=bad_ini) as h:
+        r = run(sim, h, ["--ram-role", sim.ecs_role] + md_args, env=env_bad)
+        expect_ok("order: --ram-role comes before the environment", r, r"ECS RAM role '%s' .*--ram-role" % sim.ecs_role)
+        r = run(sim, h, ["--ram-role", sim.ecs_role] + md_args)
+        expect_ok("order: --ram-role comes before the CLI and INI files", r,
+                  r"ECS RAM role '%s' .*--ram-role" % sim.ecs_role)
+    metadata_bad = {"ALIBABA_CLOUD_ECS_METADATA": sim.broken_ecs_role}
+    for name, home, env, source in (
+            ("the environment", Home(), dict(env_ok, **metadata_bad), r"environment"),
+            ("the CLI file", Home(cli=good_cli), metadata_bad, r"profile 'default' \(mode AK\) in .*config\.json"),
+            ("the INI file", Home(ini=good_ini), metadata_bad, r".*\.alibabacloud/credentials")):
+        with home as h:
+            sim.clear_log()
+            expect_ok("order: %s comes before ALIBABA_CLOUD_ECS_METADATA" % name, run(sim, h, md_args, env=env),
+                      source)
+            t.is_(imds_requests(sim), [], "order: %s: the metadata service was not asked" % name)
+    with Home(cli=cli_config("default", ak_profile("default", sim, secret="x"), ak_profile("other", sim),
+                             ak_profile("third", sim, secret="y"))) as h:
+        expect_ok("ALICLOUD_PROFILE (the CLI's third name) picks the profile",
+                  run(sim, h, env={"ALICLOUD_PROFILE": "other"}), r"profile 'other'")
+        expect_ok("order: ALIBABA_CLOUD_PROFILE before ALICLOUD_PROFILE",
+                  run(sim, h, env={"ALIBABA_CLOUD_PROFILE": "other", "ALICLOUD_PROFILE": "third"}),
+                  r"profile 'other'")
+        expect_ok("order: ALIBABACLOUD_PROFILE before ALIBABA_CLOUD_PROFILE",
+                  run(sim, h, env={"ALIBABACLOUD_PROFILE": "other", "ALIBABA_CLOUD_PROFILE": "third"}),
+                  r"profile 'other'")
     with Home(cli=bad_cli, ini=good_ini) as h:
         for var in ("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "ALIBABA_CLOUD_IGNORE_PROFILE"):
             expect_ok(var + " skips the CLI file", run(sim, h, env={var: "true"}), r".*\.alibabacloud/credentials")
