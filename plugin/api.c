@@ -452,6 +452,9 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 		api->requests++;
 		if (http_request(api->http, "POST", url.data, target->endpoint, &headers,
 				 api->deadline, 0, resp, f) != 0) {
+			/* -e did not choose this endpoint: say what did. */
+			if (f->about_endpoint && target->reach_advice != NULL)
+				f->advice = target->reach_advice;
 			api_trace(api, 2, "  %s: %s (%s, %.3f s)", action, f->text,
 				  fault_class_name(f->klass), http_now() - started);
 			retry = f->retryable;

@@ -33,6 +33,10 @@ struct api_target {
 	const char *version;   /* the API version, e.g. "2014-05-26" */
 	const char *region;    /* the RegionId parameter, NULL for none */
 	const struct credentials *creds;
+	/* What to check when the endpoint cannot be reached or verified
+	 * (a fault about_endpoint); NULL keeps the transport's advice,
+	 * which names -e. */
+	const char *reach_advice;
 };
 
 struct api_client {

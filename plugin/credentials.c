@@ -59,6 +59,15 @@ static bool env_true(env_lookup_fn env, const char *name)
 	return v != NULL && ascii_casecmp(v, "true") == 0;
 }
 
+/* The aliyun CLI's file is not to be read at all (aliyun-api.md §9.1-9.2):
+ * neither for keys nor for a region. */
+static bool cli_file_disabled(env_lookup_fn env)
+{
+	return env_true(env, "ALIBABA_CLOUD_CLI_PROFILE_DISABLED") ||
+	       env_true(env, "ALIBABA_CLOUD_IGNORE_PROFILE") ||
+	       env_true(env, "ALIBABACLOUD_IGNORE_PROFILE");
+}
+
 static int nomem(struct fault *f)
 {
 	fault_set(f, FAULT_NOMEM, "out of memory while reading credentials");
@@ -154,22 +163,27 @@ static int from_file(const char *path, const char *name,
 
 /* The region_id of the CLI profile in use (named, else current), for keys
  * that came from elsewhere: the aliyun CLI takes the region from there too.
- * A file that cannot be read or parsed gives no region, no error: it was not
- * where the keys came from. */
-static void region_from_cli(const char *cli_path, const char *profile, struct cred_spec *out)
+ * Only when the region is still wanted and the file is not disabled. The
+ * file is then read as for keys: one that is loose, someone else's or
+ * broken is refused, as product.md §7 asks of a file that holds secrets,
+ * rather than passed over for a "missing region" that would hide why. A
+ * file or profile that is not there gives no region. */
+static int region_from_cli(const struct cred_query *q, const char *cli_path, const char *profile,
+			   struct cred_spec *out, struct fault *f)
 {
 	struct cred_spec cli = { 0 };
-	struct fault ignored;
+	int rc;
 
-	if (out->region != NULL || cli_path[0] == '\0')
-		return;
-	fault_clear(&ignored);
-	if (from_file(cli_path, profile, profiles_parse_cli, &cli, &ignored) == PROFILE_FOUND &&
-	    cli.region != NULL) {
+	if (!q->want_region || out->region != NULL || cli_path[0] == '\0' ||
+	    cli_file_disabled(q->env))
+		return 0;
+	rc = from_file(cli_path, profile, profiles_parse_cli, &cli, f);
+	if (rc == PROFILE_FOUND && cli.region != NULL) {
 		out->region = cli.region;
 		cli.region = NULL;
 	}
 	cred_spec_free(&cli);
+	return rc == PROFILE_ERROR ? -1 : 0;
 }
 
 static int find_keys(const struct cred_query *q, struct cred_spec *out, const char *cli_path,
@@ -193,7 +207,11 @@ int credentials_find(const struct cred_query *q, struct cred_spec *out, struct f
 		fit_path(ini_path, sizeof(ini_path), home, "/.alibabacloud/credentials");
 	if (find_keys(q, out, cli_path, ini_path, f) != 0)
 		return -1;
-	region_from_cli(cli_path, q->profile ? q->profile : lookup(q->env, profile_names, NULL), out);
+	if (region_from_cli(q, cli_path, q->profile ? q->profile : lookup(q->env, profile_names, NULL),
+			    out, f) != 0) {
+		cred_spec_free(out);
+		return -1;
+	}
 	return 0;
 }
 
@@ -243,9 +261,7 @@ static int find_keys(const struct cred_query *q, struct cred_spec *out, const ch
 		return 0;
 
 	/* 3. The aliyun CLI's configuration. */
-	if (cli_path[0] && !env_true(env, "ALIBABA_CLOUD_CLI_PROFILE_DISABLED") &&
-	    !env_true(env, "ALIBABA_CLOUD_IGNORE_PROFILE") &&
-	    !env_true(env, "ALIBABACLOUD_IGNORE_PROFILE")) {
+	if (cli_path[0] && !cli_file_disabled(env)) {
 		rc = from_file(cli_path, profile, profiles_parse_cli, out, f);
 		if (rc != PROFILE_ABSENT)
 			return rc == PROFILE_FOUND ? 0 : -1;

@@ -11,6 +11,8 @@
 #ifndef ECS_CREDENTIALS_H
 #define ECS_CREDENTIALS_H
 
+#include <stdbool.h>
+
 #include "fault.h"
 #include "profiles.h"
 
@@ -31,6 +33,9 @@ struct cred_query {
 	env_lookup_fn env;
 	const char *profile;  /* --profile NAME, or NULL */
 	const char *ram_role; /* --ram-role NAME, or NULL */
+	/* No region yet (neither -r nor ALIBABA_CLOUD_REGION_ID...): take the
+	 * region_id of the CLI profile in use, whatever gave the keys. */
+	bool want_region;
 };
 
 /* Walk the chain:
@@ -44,8 +49,12 @@ struct cred_query {
  *   5. ALIBABA_CLOUD_ECS_METADATA=ROLE: the ECS instance RAM role.
  * The metadata service is only used when asked for (5, a profile of that
  * type, or --ram-role), so a host outside ECS never waits on it.
- * Returns 0 with *out filled, or -1 (FAULT_CREDENTIALS/FAULT_USAGE) when a
- * source is broken or none has credentials. */
+ * With q->want_region, out->region is the region_id of the CLI profile in
+ * use (q->profile, else ALIBABA_CLOUD_PROFILE, else "current") when the
+ * keys' own source has none, unless the CLI file is disabled; that file is
+ * then judged as for keys (a loose one is refused).
+ * Returns 0 with *out filled, or -1 (FAULT_CREDENTIALS/FAULT_USAGE), *out
+ * empty, when a source is broken or none has credentials. */
 int credentials_find(const struct cred_query *q, struct cred_spec *out, struct fault *f);
 
 /* Copy the keys of an AccessKey or StsToken spec. */

@@ -14,6 +14,7 @@ void fault_clear(struct fault *f)
 	f->code[0] = '\0';
 	f->text[0] = '\0';
 	f->advice = NULL;
+	f->about_endpoint = false;
 }
 
 void fault_set(struct fault *f, enum fault_class klass, const char *fmt, ...)
@@ -24,6 +25,7 @@ void fault_set(struct fault *f, enum fault_class klass, const char *fmt, ...)
 	f->retryable = false;
 	f->code[0] = '\0';
 	f->advice = NULL;
+	f->about_endpoint = false;
 	va_start(ap, fmt);
 	if (vsnprintf(f->text, sizeof(f->text), fmt, ap) < 0)
 		f->text[0] = '\0';
@@ -55,6 +57,7 @@ void fault_advise(struct fault *f, const char *note)
 	if (f->advice != NULL && n < sizeof(f->text))
 		snprintf(f->text + n, sizeof(f->text) - n, ": %s", f->advice);
 	f->advice = NULL;
+	f->about_endpoint = false;
 }
 
 const char *fault_class_name(enum fault_class klass)

@@ -41,6 +41,11 @@ struct fault {
 	 * text until fault_advise(), so that notes such as the number of
 	 * attempts can come before it. */
 	const char *advice;
+	/* The advice is about reaching the endpoint that -e chose (its
+	 * host, port, scheme or certificate). For a request sent to another
+	 * service, STS, the caller names the setting that chose that
+	 * service's endpoint instead (api_target.reach_advice). */
+	bool about_endpoint;
 };
 
 void fault_clear(struct fault *f);

@@ -147,11 +147,13 @@ static void transport_fault(struct http_client *c, CURLcode rc, const char *url,
 	case CURLE_COULDNT_RESOLVE_PROXY:
 		fault_set(f, FAULT_DNS, "cannot resolve the API host of %s (%s)", url, detail);
 		f->advice = "check -e/-r and DNS";
+		f->about_endpoint = true;
 		f->retryable = true;
 		break;
 	case CURLE_COULDNT_CONNECT:
 		fault_set(f, FAULT_CONNECT, "cannot connect to %s (%s)", url, detail);
 		f->advice = "check -e, the network, firewalls and any proxy";
+		f->about_endpoint = true;
 		f->retryable = true;
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
@@ -161,6 +163,7 @@ static void transport_fault(struct http_client *c, CURLcode rc, const char *url,
 			  "TLS with %s failed: the server certificate was not accepted (%s)", url,
 			  detail);
 		f->advice = "check the host name in -e, --cacert and the clock";
+		f->about_endpoint = true;
 		break;
 	case CURLE_SSL_CACERT_BADFILE:
 		fault_set(f, FAULT_TLS, "TLS with %s failed: the CA bundle cannot be used (%s)", url,
@@ -173,6 +176,7 @@ static void transport_fault(struct http_client *c, CURLcode rc, const char *url,
 		 * against a server that does not speak TLS on that port. */
 		fault_set(f, FAULT_TLS, "the TLS handshake with %s failed (%s)", url, detail);
 		f->advice = "check that -e names the HTTPS endpoint of the API (scheme and port)";
+		f->about_endpoint = true;
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
 		/* libcurl's message says which phase ran out of time. */
@@ -186,6 +190,7 @@ static void transport_fault(struct http_client *c, CURLcode rc, const char *url,
 			fault_set(f, FAULT_DEADLINE,
 				  "%s did not answer the connection before the deadline", url);
 			f->advice = "check -e, firewalls and any proxy";
+			f->about_endpoint = true;
 		} else {
 			fault_set(f, FAULT_DEADLINE, "no complete answer from %s before the deadline",
 				  url);

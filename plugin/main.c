@@ -178,6 +178,7 @@ int main(int argc, char **argv)
 	query.env = env_lookup;
 	query.profile = opts.profile;
 	query.ram_role = opts.ram_role;
+	query.want_region = opts.region == NULL; /* neither -r nor the environment */
 	if (credentials_find(&query, &spec, &f) != 0 || options_finish(&opts, spec.region, &f) != 0)
 		goto fault;
 

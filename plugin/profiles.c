@@ -364,8 +364,9 @@ done:
 		*out = spec;
 	else
 		cred_spec_free(&spec);
-	/* Jansson's copies of the values are freed unwiped: its allocator
-	 * hooks are process-wide and know no sizes. */
+	/* Jansson's copies of the values (the secrets among them) are wiped
+	 * as they are freed: main() installs jsonmem's allocator, whose free
+	 * wipes every block (jsonmem.h). */
 	json_decref(root);
 	return rc;
 }
@@ -610,6 +611,43 @@ done:
 
 /* ---- reading a file ---- */
 
+/* What one class's three permission bits (4 read, 2 write, 1 execute)
+ * allow: "read", "read and write", "read, write and execute". */
+static const char *perm_words(unsigned bits)
+{
+	static const char *const words[8] = {
+		"",
+		"execute",
+		"write",
+		"write and execute",
+		"read",
+		"read and execute",
+		"read and write",
+		"read, write and execute",
+	};
+
+	return words[bits & 7u];
+}
+
+void profiles_describe_loose(unsigned mode, char *buf, size_t size)
+{
+	unsigned group = (mode >> 3) & 7u, other = mode & 7u;
+
+	if (size == 0)
+		return;
+	if (group != 0 && group == other)
+		snprintf(buf, size, "the group and others can %s it", perm_words(group));
+	else if (group != 0 && other != 0)
+		snprintf(buf, size, "the group can %s it, others can %s it", perm_words(group),
+			 perm_words(other));
+	else if (group != 0)
+		snprintf(buf, size, "the group can %s it", perm_words(group));
+	else if (other != 0)
+		snprintf(buf, size, "others can %s it", perm_words(other));
+	else
+		buf[0] = '\0';
+}
+
 int profiles_read_file(const char *path, struct strbuf *out, struct fault *f)
 {
 	char chunk[4096];
@@ -645,11 +683,16 @@ int profiles_read_file(const char *path, struct strbuf *out, struct fault *f)
 			  path, (unsigned long)st.st_uid, (unsigned long)geteuid());
 		goto done;
 	}
-	/* As ssh treats a private key: a secret others may read is not one. */
+	/* As ssh treats a private key: a secret others may read is not one.
+	 * The message names the bits that are wrong: an execute bit alone
+	 * is refused too, and "readable" would not say why. */
 	if ((st.st_mode & 077) != 0) {
+		char loose[96];
+
+		profiles_describe_loose((unsigned int)st.st_mode, loose, sizeof(loose));
 		fault_set(f, FAULT_CREDENTIALS,
-			  "%.250s is readable or writable by others (mode %04o): chmod 600 %.250s", path,
-			  (unsigned int)(st.st_mode & 07777), path);
+			  "%.250s is not private (mode %04o: %s): chmod 600 %.250s", path,
+			  (unsigned int)(st.st_mode & 07777), loose, path);
 		goto done;
 	}
 	if (st.st_size > (off_t)FILE_LIMIT) {

@@ -73,8 +73,15 @@ int profiles_parse_ini(const char *text, size_t len, const char *path, const cha
  * is checked. Returns 0 when read, PROFILE_ABSENT when it does not exist,
  * PROFILE_ERROR (fault set, class FAULT_CREDENTIALS) when it cannot be read,
  * is not a regular file, is larger than 1 MiB, is owned by another user than
- * the caller or root, or can be read or written by group or others (then the
- * message says "chmod 600 FILE", as ssh does for a loose private key). */
+ * the caller or root, or has any group or other permission bit set (then
+ * the message names those bits and says "chmod 600 FILE", as ssh does for a
+ * loose private key). */
 int profiles_read_file(const char *path, struct strbuf *out, struct fault *f);
+
+/* Which of mode's group and other permission bits are set, in words, for
+ * the refusal of a loose file: "the group and others can read it", "the
+ * group can execute it", "the group can read it, others can write it";
+ * "" when none is. Cut to fit size. */
+void profiles_describe_loose(unsigned mode, char *buf, size_t size);
 
 #endif

@@ -3,12 +3,14 @@
 
 #include "roles.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
 #include "http.h"
+#include "util.h"
 
 /* A metadata request must not take the whole deadline on a host that turns
  * out not to be an ECS instance. */
@@ -176,6 +178,49 @@ done:
 	return rc;
 }
 
+/* As options.c's check of -r: the region becomes part of a host name. */
+static bool valid_region_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '-')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+			return false;
+	return true;
+}
+
+int roles_sts_endpoint(const char *given, const char *sts_region, char *buf, size_t size,
+		       struct fault *f)
+{
+	int n;
+
+	/* Anything but a region id would make another host name (with a '/',
+	 * '@' or '#', even a host outside aliyuncs.com): refuse it. */
+	if (given == NULL && sts_region != NULL && sts_region[0] != '\0' &&
+	    !valid_region_id(sts_region)) {
+		/* Quoted only when it cannot be a secret in the wrong field. */
+		fault_set(f, FAULT_CREDENTIALS,
+			  "the profile's sts_region '%s' is not a region id such as cn-hangzhou",
+			  is_plain_word(sts_region, strlen(sts_region)) ? sts_region : "(not shown)");
+		return -1;
+	}
+	if (given != NULL)
+		n = snprintf(buf, size, "%s", given);
+	else if (sts_region != NULL && sts_region[0] != '\0')
+		n = snprintf(buf, size, "https://sts.%s.aliyuncs.com", sts_region);
+	else
+		n = snprintf(buf, size, "%s", DEFAULT_STS_ENDPOINT);
+	/* Cut short, the URL would name another host: refuse it. */
+	if (n < 0 || (size_t)n >= size) {
+		fault_set(f, FAULT_USAGE, "the STS endpoint %.80s... is longer than %zu bytes",
+			  size > 0 ? buf : "", size > 0 ? size - 1 : 0);
+		return -1;
+	}
+	return 0;
+}
+
 static int from_sts(struct api_client *api, const struct cred_spec *spec,
 		    const struct role_options *ro, struct credentials *out, struct fault *f)
 {
@@ -184,20 +229,10 @@ static int from_sts(struct api_client *api, const struct cred_spec *spec,
 	struct params p;
 	struct http_response resp;
 	char endpoint[256], duration[24];
-	int rc = -1, n;
+	int rc = -1;
 
-	if (ro->sts_endpoint != NULL)
-		n = snprintf(endpoint, sizeof(endpoint), "%s", ro->sts_endpoint);
-	else if (spec->sts_region != NULL && spec->sts_region[0] != '\0')
-		n = snprintf(endpoint, sizeof(endpoint), "https://sts.%.60s.aliyuncs.com", spec->sts_region);
-	else
-		n = snprintf(endpoint, sizeof(endpoint), "%s", DEFAULT_STS_ENDPOINT);
-	/* Cut short, the URL would name another host: refuse it. */
-	if (n < 0 || (size_t)n >= sizeof(endpoint)) {
-		fault_set(f, FAULT_USAGE, "the STS endpoint %.80s... is longer than %zu bytes", endpoint,
-			  sizeof(endpoint) - 1);
+	if (roles_sts_endpoint(ro->sts_endpoint, spec->sts_region, endpoint, sizeof(endpoint), f) != 0)
 		return -1;
-	}
 	snprintf(duration, sizeof(duration), "%ld", spec->duration_s > 0 ? spec->duration_s : 3600L);
 
 	/* Borrowed, not owned: spec keeps and wipes them. */
@@ -208,6 +243,8 @@ static int from_sts(struct api_client *api, const struct cred_spec *spec,
 	sts.version = STS_VERSION;
 	sts.region = NULL;
 	sts.creds = &source;
+	sts.reach_advice = "check the STS endpoint (--sts-endpoint, ALIBABA_CLOUD_STS_ENDPOINT or the "
+			   "profile's sts_region), DNS, firewalls, any proxy and --cacert";
 
 	params_init(&p);
 	http_response_init(&resp);

@@ -23,6 +23,16 @@ struct role_options {
 	bool imdsv1_disabled;      /* ALIBABA_CLOUD_IMDSV1_DISABLED=true */
 };
 
+/* Where STS AssumeRole goes, as the SDKs and the CLI choose it: given (the
+ * --sts-endpoint option, else ALIBABA_CLOUD_STS_ENDPOINT: options_parse()
+ * settles which of the two and checks it), else
+ * https://sts.STS_REGION.aliyuncs.com for a profile's sts_region, else
+ * DEFAULT_STS_ENDPOINT. Written to buf. Returns -1 when sts_region is not a
+ * region id (FAULT_CREDENTIALS; quoted only when a plain word) or the URL
+ * does not fit (FAULT_USAGE): a URL cut short would name another host. */
+int roles_sts_endpoint(const char *given, const char *sts_region, char *buf, size_t size,
+		       struct fault *f);
+
 /* Keys for spec. Uses api's HTTP client, deadline, signature version and
  * trace; counts its requests in api->requests. */
 int roles_resolve(struct api_client *api, const struct cred_spec *spec,

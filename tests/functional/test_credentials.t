@@ -113,6 +113,39 @@ with Simulator() as sim:
                                  "ALIBABA_CLOUD_SECURITY_TOKEN": sim.sts_token}, sig=sig)
             expect_ok("environment STS token" + tag, r, r"environment .*with a security token")
 
+        if sig == "3":
+            # Every name the aliyun CLI reads (aliyun-api.md §9.2); the
+            # signature plays no part in it, so one version is enough.
+            with Home() as h:
+                for prefix in ("ALIBABA_CLOUD_", "ALIBABACLOUD_", "ALICLOUD_", ""):
+                    r = run(sim, h, env={prefix + "ACCESS_KEY_ID": sim.access_key_id,
+                                         prefix + "ACCESS_KEY_SECRET": sim.access_key_secret})
+                    expect_ok("environment: %sACCESS_KEY_ID/_SECRET" % prefix, r,
+                              r"environment \(%sACCESS_KEY_ID\)\n" % prefix)
+                    sim.clear_log()
+                    r = run(sim, h, env={"ALIBABA_CLOUD_ACCESS_KEY_ID": sim.sts_access_key_id,
+                                         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": sim.sts_access_key_secret,
+                                         prefix + "SECURITY_TOKEN": sim.sts_token})
+                    expect_ok("environment: %sSECURITY_TOKEN" % prefix, r, r"environment .*with a security token")
+                    t.ok(all(q.get("security_token_sent") for q in sim.requests() if q.get("service") == "ecs"),
+                         "environment: %sSECURITY_TOKEN: the token went with the requests" % prefix)
+                # The CLI's lookup order: the first name set wins, for each
+                # value on its own. The later name holds a wrong value.
+                order = ("ALIBABA_CLOUD_", "ALIBABACLOUD_", "ALICLOUD_", "")
+                for first_, later in zip(order, order[1:]):
+                    r = run(sim, h, env={first_ + "ACCESS_KEY_ID": sim.access_key_id,
+                                         first_ + "ACCESS_KEY_SECRET": sim.access_key_secret,
+                                         later + "ACCESS_KEY_ID": "LTAIwrongid",
+                                         later + "ACCESS_KEY_SECRET": "wrong-secret"})
+                    expect_ok("order: %sACCESS_KEY_* before %sACCESS_KEY_*" % (first_, later), r,
+                              r"environment \(%sACCESS_KEY_ID\)\n" % first_)
+                    r = run(sim, h, env={"ALIBABA_CLOUD_ACCESS_KEY_ID": sim.sts_access_key_id,
+                                         "ALIBABA_CLOUD_ACCESS_KEY_SECRET": sim.sts_access_key_secret,
+                                         first_ + "SECURITY_TOKEN": sim.sts_token,
+                                         later + "SECURITY_TOKEN": "wrong-token"})
+                    expect_ok("order: %sSECURITY_TOKEN before %sSECURITY_TOKEN" % (first_, later), r,
+                              r"environment .*with a security token")
+
         # The aliyun CLI file: each mode.
         sts_profile = {"name": "sts", "mode": "StsToken", "access_key_id": sim.sts_access_key_id,
                        "access_key_secret": sim.sts_access_key_secret, "sts_token": sim.sts_token}
@@ -133,6 +166,8 @@ with Simulator() as sim:
             t.ok(len(imds) >= 2 and imds[0].get("method") == "PUT" and imds[0].get("ttl_sent")
                  and all(q.get("token_sent") for q in imds[1:]),
                  "EcsRamRole: a token PUT with its TTL, then GETs that carry the token" + tag, imds)
+            t.is_(imds[0].get("ttl") if imds else None, "21600",
+                  "EcsRamRole: the token asked for 21600 s, the longest the service gives, as the SDK asks" + tag)
             sim.clear_log()
             r = run(sim, h, ["--profile", "arn"] + sts_args, sig=sig)
             expect_ok("CLI file, --profile arn (RamRoleArn)" + tag, r, r"role %s assumed" % sim.ram_role_arn)
@@ -141,6 +176,8 @@ with Simulator() as sim:
                  "RamRoleArn: AssumeRole accepted" + tag)
             t.ok(all(q.get("verdict") == "ok" for q in reqs if q.get("action", "").startswith("Describe")),
                  "RamRoleArn: the ECS requests used the assumed keys" + tag)
+            t.is_(sorted({q.get("sig_version") for q in reqs if q.get("action") == "AssumeRole"}), [int(sig)],
+                  "RamRoleArn: AssumeRole signed with --signature-version %s, as the ECS requests" % sig)
             r = run(sim, h, sig=sig, region=False)
             t.is_(r.code, 0, "CLI file: region_id from the profile when -r is not given" + tag)
             t.like(r.stdout, r"region cn-hangzhou \(from the credentials profile\)", "-vv says where the region came from" + tag)
@@ -192,6 +229,34 @@ with Simulator() as sim:
                   r"profile 'good'")
     with Home(cli=good_cli, ini=bad_ini) as h:
         expect_ok("order: the CLI file comes before the INI file", run(sim, h), r"profile 'default' \(mode AK\) in .*config\.json")
+    # --ram-role is an explicit choice too; ALIBABA_CLOUD_ECS_METADATA is
+    # the last resort. The bad role is one whose metadata answer is refused.
+    with Home(cli=bad_cli, ini=bad_ini) as h:
+        r = run(sim, h, ["--ram-role", sim.ecs_role] + md_args, env=env_bad)
+        expect_ok("order: --ram-role comes before the environment", r, r"ECS RAM role '%s' .*--ram-role" % sim.ecs_role)
+        r = run(sim, h, ["--ram-role", sim.ecs_role] + md_args)
+        expect_ok("order: --ram-role comes before the CLI and INI files", r,
+                  r"ECS RAM role '%s' .*--ram-role" % sim.ecs_role)
+    metadata_bad = {"ALIBABA_CLOUD_ECS_METADATA": sim.broken_ecs_role}
+    for name, home, env, source in (
+            ("the environment", Home(), dict(env_ok, **metadata_bad), r"environment"),
+            ("the CLI file", Home(cli=good_cli), metadata_bad, r"profile 'default' \(mode AK\) in .*config\.json"),
+            ("the INI file", Home(ini=good_ini), metadata_bad, r".*\.alibabacloud/credentials")):
+        with home as h:
+            sim.clear_log()
+            expect_ok("order: %s comes before ALIBABA_CLOUD_ECS_METADATA" % name, run(sim, h, md_args, env=env),
+                      source)
+            t.is_(imds_requests(sim), [], "order: %s: the metadata service was not asked" % name)
+    with Home(cli=cli_config("default", ak_profile("default", sim, secret="x"), ak_profile("other", sim),
+                             ak_profile("third", sim, secret="y"))) as h:
+        expect_ok("ALICLOUD_PROFILE (the CLI's third name) picks the profile",
+                  run(sim, h, env={"ALICLOUD_PROFILE": "other"}), r"profile 'other'")
+        expect_ok("order: ALIBABA_CLOUD_PROFILE before ALICLOUD_PROFILE",
+                  run(sim, h, env={"ALIBABA_CLOUD_PROFILE": "other", "ALICLOUD_PROFILE": "third"}),
+                  r"profile 'other'")
+        expect_ok("order: ALIBABACLOUD_PROFILE before ALIBABA_CLOUD_PROFILE",
+                  run(sim, h, env={"ALIBABACLOUD_PROFILE": "other", "ALIBABA_CLOUD_PROFILE": "third"}),
+                  r"profile 'other'")
     with Home(cli=bad_cli, ini=good_ini) as h:
         for var in ("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "ALIBABA_CLOUD_IGNORE_PROFILE"):
             expect_ok(var + " skips the CLI file", run(sim, h, env={var: "true"}), r".*\.alibabacloud/credentials")
@@ -215,6 +280,35 @@ with Simulator() as sim:
         r = run(sim, h, env=env_ok, region=False)
         t.is_(r.code, 0, "keys from the environment, region from the current CLI profile")
         t.like(r.stdout, r"region cn-hangzhou \(from the credentials profile\)", "and -vv says so")
+        # ... unless the CLI file is not to be read at all.
+        for var in ("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "ALIBABA_CLOUD_IGNORE_PROFILE",
+                    "ALIBABACLOUD_IGNORE_PROFILE"):
+            expect_unknown(var + ": no region from the CLI file either",
+                           run(sim, h, env=dict(env_ok, **{var: "true"}), region=False), "missing region")
+    # The region: -r, else the environment (the names the CLI reads), else
+    # the profile. The profile names a region the invocation is not in, so
+    # taking it would not be OK; -vv and the requests also say which won.
+    with Home(cli=cli_config("default", ak_profile("default", sim, region="cn-beijing"))) as h:
+        for var in ("ALIBABA_CLOUD_REGION_ID", "ALIBABACLOUD_REGION_ID", "ALICLOUD_REGION_ID"):
+            sim.clear_log()
+            r = run(sim, h, env={var: "cn-hangzhou"}, region=False)
+            t.is_(r.code, 0, "order: %s comes before the profile's region_id: OK" % var)
+            t.like(r.stdout, r"region cn-hangzhou \(from %s\)" % var, "order: %s: -vv names it" % var)
+            t.is_(sorted({q.get("region") for q in sim.requests() if q.get("service") == "ecs"}),
+                  ["cn-hangzhou"], "order: %s: the requests carried its region" % var)
+        r = run(sim, h, ["-r", "cn-hangzhou"], env={"ALIBABA_CLOUD_REGION_ID": "cn-beijing"}, region=False)
+        t.like(r.stdout, r"region cn-hangzhou \(from -r\)", "order: -r comes before ALIBABA_CLOUD_REGION_ID")
+    # A config.json that others may read is refused when the region is to
+    # come from it, as it is when keys are (product.md §7), not passed over
+    # for a "missing region" that hides why.
+    with Home(cli=cli_config("default", ak_profile("default", sim)), cli_mode=0o644) as h:
+        expect_unknown("a loose config.json read for its region is refused",
+                       run(sim, h, env=env_ok, region=False), "chmod 600 " + h.cli)
+        expect_ok("a loose config.json that is not read (-r given) is no matter", run(sim, h, env=env_ok),
+                  r"environment")
+        expect_ok("... nor with ALIBABA_CLOUD_REGION_ID",
+                  run(sim, h, env=dict(env_ok, ALIBABA_CLOUD_REGION_ID="cn-hangzhou"), region=False),
+                  r"environment")
     # A stray generic ACCESS_KEY_ID (another tool's) does not stop the chain.
     with Home(cli=good_cli) as h:
         expect_ok("a lone generic ACCESS_KEY_ID is passed over", run(sim, h, env={"ACCESS_KEY_ID": "someone-else"}),
@@ -235,14 +329,6 @@ with Simulator() as sim:
                   r"ECS RAM role '%s'" % sim.ecs_role)
         expect_unknown("a role whose keys the API finds expired",
                        run(sim, h, ["--ram-role", sim.expired_ecs_role] + md_args), "InvalidSecurityToken.Expired")
-        # An sts_region names the regional STS endpoint (unreachable here: the message shows it).
-        sr = cli_config("sr", {"name": "sr", "mode": "RamRoleArn", "access_key_id": sim.access_key_id,
-                               "access_key_secret": sim.access_key_secret,
-                               "ram_role_arn": sim.ram_role_arn, "sts_region": "cn-shanghai"})
-    with Home(cli=sr) as h:
-        r = run(sim, h, ["-t", "5"])
-        expect_unknown("sts_region picks https://sts.cn-shanghai.aliyuncs.com", r,
-                       "at https://sts.cn-shanghai.aliyuncs.com failed")
     with Home() as h:
         sim.clear_log()
         r = run(sim, h, md_args)
@@ -390,6 +476,43 @@ with Simulator() as sim:
         expect_ok("ALIBABA_CLOUD_STS_ENDPOINT as a URL", r, r"role .* assumed through %s" % sim.url)
         r = run(sim, h, env={"ALIBABA_CLOUD_STS_ENDPOINT": sim.url.split("://", 1)[1]})
         expect_ok("ALIBABA_CLOUD_STS_ENDPOINT as a host", r, r"role .* assumed through %s" % sim.url)
+        dead_sts = "https://127.0.0.1:%d" % free_port()
+        r = run(sim, h, ["--sts-endpoint", sim.url], env={"ALIBABA_CLOUD_STS_ENDPOINT": dead_sts})
+        expect_ok("order: --sts-endpoint comes before ALIBABA_CLOUD_STS_ENDPOINT", r,
+                  r"role .* assumed through %s" % sim.url)
+        # An STS host that cannot be reached: the advice names the settings
+        # that chose it, not -e (which chose the ECS endpoint).
+        r = run(sim, h, ["--sts-endpoint", dead_sts, "-t", "3"])
+        expect_unknown("STS endpoint down", r, "at %s failed: cannot connect" % dead_sts)
+        t.ok("check the STS endpoint (--sts-endpoint, ALIBABA_CLOUD_STS_ENDPOINT or the profile's sts_region)"
+             in first(r) and "check -e" not in first(r),
+             "STS endpoint down: the advice names --sts-endpoint and ALIBABA_CLOUD_STS_ENDPOINT, not -e", first(r))
+
+    # Where AssumeRole goes when no endpoint is given: the profile's
+    # sts_region, else the central endpoint. Checked without leaving
+    # loopback: https_proxy points at a dead loopback port, so libcurl hands
+    # the host name to the proxy instead of resolving and connecting to it,
+    # and the failure names the URL that was chosen.
+    sr = cli_config("sr", {"name": "sr", "mode": "RamRoleArn", "access_key_id": sim.access_key_id,
+                           "access_key_secret": sim.access_key_secret,
+                           "ram_role_arn": sim.ram_role_arn, "sts_region": "cn-shanghai"})
+    dead_port = free_port()
+    no_way_out = {"https_proxy": "http://127.0.0.1:%d" % dead_port, "HTTPS_PROXY": "http://127.0.0.1:%d" % dead_port,
+                  "no_proxy": "", "NO_PROXY": ""}
+    for name, cfg, url in (("sts_region picks its regional endpoint", sr, "https://sts.cn-shanghai.aliyuncs.com"),
+                           ("no sts_region: the central endpoint", arn, "https://sts.aliyuncs.com")):
+        with Home(cli=cfg) as h:
+            r = run(sim, h, ["-t", "3"], env=no_way_out)
+            expect_unknown(name, r, "at %s failed: cannot connect to %s (" % (url, url))
+            t.ok("127.0.0.1 port %d" % dead_port in first(r), name + ": only the dead loopback proxy was tried",
+                 first(r))
+    with Home(cli=sr) as h:
+        r = run(sim, h, env={"ALIBABA_CLOUD_STS_ENDPOINT": sim.url})
+        expect_ok("order: ALIBABA_CLOUD_STS_ENDPOINT comes before the profile's sts_region", r,
+                  r"role .* assumed through %s" % sim.url)
+        r = run(sim, h, ["--sts-endpoint", sim.url])
+        expect_ok("order: --sts-endpoint comes before the profile's sts_region", r,
+                  r"role .* assumed through %s" % sim.url)
 
     # libcurl's proxy variables carry the API requests; the metadata service never goes through one.
     proxy = ConnectProxy()

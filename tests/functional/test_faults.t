@@ -162,7 +162,7 @@ with open(ini, "w") as f:
 os.chmod(ini, 0o644)
 r = run_plugin(["-i", "t-hz0finished", "-r", "cn-hangzhou"],
                env={"HOME": home, "ALIBABA_CLOUD_CREDENTIALS_FILE": ini})
-fault_row("credentials: file readable by others", r, r"readable or writable by others \(mode 0644\)",
+fault_row("credentials: file readable by others", r, r"is not private \(mode 0644: the group and others can read it\)",
           r"chmod 600 " + re.escape(ini), 2)
 t.ok("faults-secret-1" not in r.stdout, "credentials: the refused file's secret is not shown")
 

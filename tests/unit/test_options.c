@@ -8,12 +8,14 @@
 #include "options.h"
 #include "tap.h"
 
-static const char *fake_region;
+static const char *fake_region, *fake_sts;
 
 static const char *fake_env(const char *name)
 {
 	if (strcmp(name, "ALIBABA_CLOUD_REGION_ID") == 0)
 		return fake_region;
+	if (strcmp(name, "ALIBABA_CLOUD_STS_ENDPOINT") == 0)
+		return fake_sts;
 	return NULL;
 }
 
@@ -111,6 +113,37 @@ static void test_basic(void)
 		is_int(options_finish(&p, "EU central", &g), -1, "a bad profile region is refused");
 		options_free(&p);
 	}
+
+	/* The STS endpoint: --sts-endpoint, else ALIBABA_CLOUD_STS_ENDPOINT
+	 * (a URL, or a bare host as the SDKs take it); the profile's
+	 * sts_region and the default come after (test_roles.c). */
+	fake_sts = "https://127.0.0.1:9443/";
+	is_int(PARSE(&o, &f, "-i", "t-1", "-r", "x"), OPTIONS_RUN, "ALIBABA_CLOUD_STS_ENDPOINT");
+	is_str(o.sts_endpoint, "https://127.0.0.1:9443", "ALIBABA_CLOUD_STS_ENDPOINT as a URL");
+	options_free(&o);
+	is_int(PARSE(&o, &f, "-i", "t-1", "-r", "x", "--sts-endpoint", "https://127.0.0.1:8443"),
+	       OPTIONS_RUN, "--sts-endpoint and ALIBABA_CLOUD_STS_ENDPOINT");
+	is_str(o.sts_endpoint, "https://127.0.0.1:8443", "--sts-endpoint wins over the environment");
+	options_free(&o);
+	fake_sts = "sts-vpc.cn-beijing.aliyuncs.com";
+	is_int(PARSE(&o, &f, "-i", "t-1", "-r", "x"), OPTIONS_RUN, "ALIBABA_CLOUD_STS_ENDPOINT host");
+	is_str(o.sts_endpoint, "https://sts-vpc.cn-beijing.aliyuncs.com",
+	       "ALIBABA_CLOUD_STS_ENDPOINT as a bare host: https://");
+	options_free(&o);
+	fake_sts = "";
+	is_int(PARSE(&o, &f, "-i", "t-1", "-r", "x"), OPTIONS_RUN, "empty ALIBABA_CLOUD_STS_ENDPOINT");
+	ok(o.sts_endpoint == NULL, "an empty ALIBABA_CLOUD_STS_ENDPOINT is none");
+	options_free(&o);
+	fake_sts = "http://sts.aliyuncs.com";
+	is_int(PARSE(&o, &f, "-i", "t-1", "-r", "x"), OPTIONS_ERROR,
+	       "plain http in ALIBABA_CLOUD_STS_ENDPOINT is refused");
+	ok(strstr(f.text, "ALIBABA_CLOUD_STS_ENDPOINT") != NULL, "... naming the variable ('%s')",
+	   f.text);
+	options_free(&o);
+	is_int(PARSE(&o, &f, "-i", "t-1", "-r", "x", "--sts-endpoint", "https://127.0.0.1:8443"),
+	       OPTIONS_RUN, "a bad ALIBABA_CLOUD_STS_ENDPOINT is not judged under --sts-endpoint");
+	options_free(&o);
+	fake_sts = NULL;
 
 	is_int(PARSE(&o, &f, "-h"), OPTIONS_HELP, "-h");
 	is_int(PARSE(&o, &f, "--version"), OPTIONS_VERSION, "--version");

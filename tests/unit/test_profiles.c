@@ -760,6 +760,42 @@ static void read_ok(const char *name, const char *want, size_t want_len, const c
 	strbuf_wipe(&b);
 }
 
+static void loose_words(unsigned mode, const char *want)
+{
+	char buf[96];
+
+	profiles_describe_loose(mode, buf, sizeof(buf));
+	is_str(buf, want, "mode %04o in words", mode);
+}
+
+/* The refusal of a loose file names exactly the bits that are wrong. */
+static void test_describe_loose(void)
+{
+	char small[8] = "xxxxxxx";
+
+	loose_words(0600, "");
+	loose_words(0700, "");
+	loose_words(04600, "");
+	loose_words(0640, "the group can read it");
+	loose_words(0620, "the group can write it");
+	loose_words(0610, "the group can execute it");
+	loose_words(0601, "others can execute it");
+	loose_words(0602, "others can write it");
+	loose_words(0604, "others can read it");
+	loose_words(0644, "the group and others can read it");
+	loose_words(0666, "the group and others can read and write it");
+	loose_words(0677, "the group and others can read, write and execute it");
+	loose_words(0650, "the group can read and execute it");
+	loose_words(0630, "the group can write and execute it");
+	loose_words(0641, "the group can read it, others can execute it");
+	loose_words(0675, "the group can read, write and execute it, others can read and execute it");
+	loose_words(0100644, "the group and others can read it");
+	profiles_describe_loose(0644, small, sizeof(small));
+	is_str(small, "the gro", "cut to fit a small buffer, NUL-terminated");
+	profiles_describe_loose(0644, small, 0);
+	is_str(small, "the gro", "a zero size writes nothing");
+}
+
 static void test_read_file(void)
 {
 	static const char content[] = "[default]\ntype = access_key\naccess_key_id = " ID
@@ -789,13 +825,19 @@ static void test_read_file(void)
 		char want[200];
 
 		snprintf(want, sizeof(want), "chmod 600 %s", path);
-		read_refused("loose", want, "readable or writable by others (mode 0644)",
+		read_refused("loose", want,
+			     "is not private (mode 0644: the group and others can read it)",
 			     "mode 0644");
 	}
 	ok(make_file("group", content, sizeof(content) - 1, 0640) == 0, "made a 0640 file");
-	read_refused("group", "chmod 600", NULL, "mode 0640");
+	read_refused("group", "chmod 600", "(mode 0640: the group can read it)", "mode 0640");
 	ok(make_file("otherwrite", content, sizeof(content) - 1, 0602) == 0, "made a 0602 file");
-	read_refused("otherwrite", "chmod 600", NULL, "mode 0602");
+	read_refused("otherwrite", "chmod 600", "(mode 0602: others can write it)", "mode 0602");
+	/* An execute bit lets nobody read the secret, but it is still not a
+	 * private file's mode: refused, and the message says which bit. */
+	ok(make_file("groupexec", content, sizeof(content) - 1, 0610) == 0, "made a 0610 file");
+	read_refused("groupexec", "chmod 600", "(mode 0610: the group can execute it)",
+		     "mode 0610");
 
 	ok(make_file("tight", content, sizeof(content) - 1, 0600) == 0, "made a 0600 file");
 	read_ok("tight", content, sizeof(content) - 1, "mode 0600");
@@ -860,9 +902,10 @@ static void test_read_file(void)
 	}
 
 	{
-		static const char *const names[] = { "loose", "group", "otherwrite", "tight", "ro",
-						      "empty", "fifo", "link", "looselink",
-						      "dangling", "big", "limit", "foreign" };
+		static const char *const names[] = { "loose", "group", "otherwrite", "groupexec",
+						      "tight", "ro", "empty", "fifo", "link",
+						      "looselink", "dangling", "big", "limit",
+						      "foreign" };
 
 		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			path_in(path, sizeof(path), names[i]);
@@ -886,6 +929,7 @@ int main(void)
 	test_ini_types();
 	test_ini_syntax();
 	test_ini_refusals();
+	test_describe_loose();
 	test_read_file();
 	return tap_done();
 }
