@@ -476,7 +476,8 @@ int options_finish(struct options *opts, const char *profile_region, struct faul
 		if (!valid_region(profile_region)) {
 			fault_set(f, FAULT_USAGE,
 				  "the credentials profile's region_id '%.64s' is not a region id",
-				  profile_region);
+				  is_plain_word(profile_region, strlen(profile_region)) ? profile_region
+											: "(not shown)");
 			return -1;
 		}
 		/* A copy: the profile goes away once its keys are in hand. */

@@ -111,6 +111,13 @@ static void test_basic(void)
 		options_free(&p);
 		options_parse(3, argv, fake_env, &p, &g);
 		is_int(options_finish(&p, "EU central", &g), -1, "a bad profile region is refused");
+		ok(strstr(g.text, "'(not shown)' is not a region id") != NULL,
+		   "and not quoted: it is no plain word (%s)", g.text);
+		options_free(&p);
+		options_parse(3, argv, fake_env, &p, &g);
+		is_int(options_finish(&p, "EU_central", &g), -1, "an odd profile region is refused");
+		ok(strstr(g.text, "'EU_central' is not a region id") != NULL,
+		   "and quoted: it is a plain word (%s)", g.text);
 		options_free(&p);
 	}
 
