@@ -98,24 +98,6 @@ static bool valid_region(const char *s)
 	return true;
 }
 
-static bool is_loopback_host(const char *host, size_t n)
-{
-	if ((n == 9 && strncmp(host, "localhost", 9) == 0) || (n == 5 && strncmp(host, "[::1]", 5) == 0))
-		return true;
-	/* 127.0.0.0/8 written as a dotted quad. */
-	if (n >= 9 && strncmp(host, "127.", 4) == 0) {
-		int dots = 0;
-		for (size_t i = 4; i < n; i++) {
-			if (host[i] == '.')
-				dots++;
-			else if (host[i] < '0' || host[i] > '9')
-				return false;
-		}
-		return dots == 2;
-	}
-	return false;
-}
-
 int options_check_url(const char *url, const char *what, bool allow_http, char **normalised,
 		      struct fault *f)
 {
@@ -167,7 +149,7 @@ int options_check_url(const char *url, const char *what, bool allow_http, char *
 		p++;
 	if (*p != '\0')
 		goto bad;
-	if (!https && !allow_http && !is_loopback_host(host, host_len)) {
+	if (!https && !allow_http && !host_is_loopback(host, host_len)) {
 		fault_set(f, FAULT_USAGE,
 			  "%s: plain http:// is only allowed to a loopback host (127.0.0.1, localhost, [::1]); use https://",
 			  what);

@@ -66,7 +66,9 @@ int options_finish(struct options *opts, const char *profile_region, struct faul
 void options_free(struct options *opts);
 
 /* Check an endpoint URL: https://host[:port][/], or http:// to a loopback
- * host only (any host when allow_http: the metadata service is plain HTTP).
+ * host only, as host_is_loopback() (util.h) reads one: 127.0.0.2 is,
+ * 127.1 and 127.999.999.999 are not (any host when allow_http: the
+ * metadata service is plain HTTP).
  * what names the option in messages. On success *normalised is an allocated
  * copy without the slash. */
 int options_check_url(const char *url, const char *what, bool allow_http, char **normalised,

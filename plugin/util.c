@@ -382,3 +382,66 @@ int base64_decode(const char *in, size_t len, struct strbuf *out)
 	}
 	return 0;
 }
+
+/* 127.0.0.0/8 as a canonical dotted quad: exactly four parts, each 1 to 3
+ * decimal digits, no leading zero, at most 255, the first 127. */
+static bool is_dotted_quad_127(const char *s, size_t n)
+{
+	unsigned parts = 0;
+	size_t i = 0;
+
+	for (;;) {
+		unsigned v = 0;
+		size_t start = i;
+
+		while (i < n && i - start < 4 && s[i] >= '0' && s[i] <= '9')
+			v = v * 10 + (unsigned)(s[i++] - '0');
+		if (i == start || i - start > 3 || v > 255 || (s[start] == '0' && i - start > 1))
+			return false;
+		if (parts++ == 0 && v != 127)
+			return false;
+		if (i == n)
+			return parts == 4;
+		if (s[i] != '.' || parts == 4)
+			return false;
+		i++;
+	}
+}
+
+bool host_is_loopback(const char *host, size_t n)
+{
+	if ((n == 9 && strncmp(host, "localhost", 9) == 0) ||
+	    (n == 5 && strncmp(host, "[::1]", 5) == 0))
+		return true;
+	return is_dotted_quad_127(host, n);
+}
+
+bool url_is_loopback(const char *url)
+{
+	const char *p = url, *host, *end, *after;
+
+	if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+		return false;
+	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+	       *p == '+' || *p == '-' || *p == '.')
+		p++;
+	if (strncmp(p, "://", 3) != 0)
+		return false;
+	host = p + 3;
+	end = host + strcspn(host, "/?#");
+	if (memchr(host, '@', (size_t)(end - host)) != NULL)
+		return false;
+	if (*host == '[') {
+		after = memchr(host, ']', (size_t)(end - host));
+		if (after == NULL)
+			return false;
+		after++;
+	} else {
+		after = memchr(host, ':', (size_t)(end - host));
+		if (after == NULL)
+			after = end;
+	}
+	if (after != end && *after != ':')
+		return false;
+	return host_is_loopback(host, (size_t)(after - host));
+}

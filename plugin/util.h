@@ -85,4 +85,16 @@ int base64_decode(const char *in, size_t len, struct strbuf *out);
 /* Case-insensitive ASCII comparison, independent of the locale. */
 int ascii_casecmp(const char *a, const char *b);
 
+/* True when host[0..n) plainly names this machine: "localhost", "[::1]", or
+ * an address of 127.0.0.0/8 written as four decimal parts of 0..255 without
+ * leading zeros. Anything else is false, even where a resolver would make
+ * it loopback: 127.1 and 127.0.0.010 are read differently by different
+ * parsers (inet_aton, libcurl's URL parser), and 127.999.999.999 is no
+ * address at all, so libcurl would send it to DNS. */
+bool host_is_loopback(const char *host, size_t n);
+
+/* host_is_loopback() for the host of "scheme://host[:port][/?#...]"; false
+ * without a scheme or with user information ("user@host"). */
+bool url_is_loopback(const char *url);
+
 #endif

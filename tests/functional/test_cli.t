@@ -29,6 +29,8 @@ CASES = [
     (["-i", "t-1", "-r", "cn-hangzhou"], {"ALIBABA_CLOUD_ACCESS_KEY_ID": "x"}, "no secret"),
     (["-i", "t-1", "-r", "cn-hangzhou"], {"ALIBABA_CLOUD_ACCESS_KEY_SECRET": "x"}, "no AccessKey id"),
     (["-i", "t-1", "-r", "cn-hangzhou", "-e", "http://ecs.cn-hangzhou.aliyuncs.com"], CREDS, "loopback"),
+    # not an address, so libcurl would look it up in DNS: refused before that
+    (["-i", "t-1", "-r", "cn-hangzhou", "-e", "http://127.999.999.999:5"], CREDS, "loopback"),
     (["-i", "t-1", "-r", "cn-hangzhou", "-t", "abc"], CREDS, "-t/--timeout"),
     (["-i", "t-1", "-r", "cn-hangzhou", "--critical-failed", "x"], CREDS, "not a range"),
     (["-i", "t-1", "-r", "cn-hangzhou", "--map", "Finished=great"], CREDS, "--map"),

@@ -209,6 +209,24 @@ static void test_refusals(void)
 	REFUSED("empty host", "nothing after the host", "-i", "t-1", "-r", "x", "-e", "https://");
 }
 
+/* http:// to hosts that are not plainly loopback: each would reach a
+ * resolver, or mean another address to another parser. */
+static const char *const not_loopback[] = {
+	"http://127.999.999.999",   /* no address: libcurl would ask DNS */
+	"http://127.0.0.256",       /* one part past 255 */
+	"http://127.1",             /* short form: only some parsers expand it */
+	"http://127.0.1",           /* three parts */
+	"http://127.0.0.1.2",       /* five parts */
+	"http://127.0.0.010",       /* octal to inet_aton and libcurl */
+	"http://0127.0.0.1",        /* the same for the first part */
+	"http://127.0.0.",          /* a part missing */
+	"http://127..0.1",
+	"http://128.0.0.1",         /* outside 127/8 */
+	"http://localhost.evil.com", /* a name that only starts like one */
+	"http://localhost.",
+	"http://[::2]",
+};
+
 static void test_endpoints(void)
 {
 	char *n = NULL;
@@ -220,6 +238,21 @@ static void test_endpoints(void)
 	free(n);
 	is_int(options_check_endpoint("http://[::1]:9", &n, &f), 0, "http to [::1]");
 	free(n);
+	is_int(options_check_endpoint("http://[::1]", &n, &f), 0, "http to [::1] without a port");
+	free(n);
+	is_int(options_check_endpoint("http://127.0.0.2:5", &n, &f), 0, "http to 127.0.0.2: all of 127/8");
+	free(n);
+	is_int(options_check_endpoint("http://127.255.255.254", &n, &f), 0,
+	       "http to 127.255.255.254: every part up to 255");
+	free(n);
+	for (size_t i = 0; i < sizeof(not_loopback) / sizeof(not_loopback[0]); i++) {
+		n = NULL;
+		fault_clear(&f);
+		ok(options_check_endpoint(not_loopback[i], &n, &f) == -1 && n == NULL &&
+			   strstr(f.text, "loopback") != NULL,
+		   "http to %s refused as not loopback", not_loopback[i] + 7);
+		free(n);
+	}
 	is_int(options_check_endpoint("https://ecs-vpc.cn-hangzhou.aliyuncs.com", &n, &f), 0,
 	       "https anywhere");
 	is_str(n, "https://ecs-vpc.cn-hangzhou.aliyuncs.com", "kept as given");

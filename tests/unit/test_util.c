@@ -91,11 +91,34 @@ static void test_strbuf(void)
 	ok(b.data == NULL && b.len == 0, "wiped and freed");
 }
 
+static void test_loopback(void)
+{
+	ok(url_is_loopback("http://127.0.0.1:8080/?Action=x&Signature=y"), "127.0.0.1 with a query");
+	ok(url_is_loopback("http://127.0.0.2:5"), "127.0.0.2: all of 127/8");
+	ok(url_is_loopback("https://localhost/"), "localhost");
+	ok(url_is_loopback("HTTP://[::1]:9/x"), "[::1], scheme in capitals");
+	ok(url_is_loopback("http://[::1]"), "[::1] alone");
+	ok(!url_is_loopback("http://127.999.999.999:5/"), "127.999.999.999 is not an address");
+	ok(!url_is_loopback("http://127.1/"), "127.1: short form refused");
+	ok(!url_is_loopback("http://localhost.evil.com/"), "a longer name");
+	ok(!url_is_loopback("http://127.0.0.1:80@evil.example/"), "user information before another host");
+	ok(!url_is_loopback("http://evil.example/?u=http://127.0.0.1"), "loopback only in the query");
+	ok(!url_is_loopback("http://[::1/"), "unclosed bracket");
+	ok(!url_is_loopback("http://[::1]x/"), "text after the bracket");
+	ok(!url_is_loopback("127.0.0.1:80"), "no scheme");
+	ok(!url_is_loopback("://127.0.0.1"), "empty scheme");
+	ok(!url_is_loopback("https://ecs.cn-hangzhou.aliyuncs.com/"), "the real API");
+	ok(!url_is_loopback("http://100.100.100.200/latest"), "the metadata service");
+	ok(host_is_loopback("127.0.0.1", 9) && !host_is_loopback("127.0.0.1", 8),
+	   "host_is_loopback reads exactly n bytes");
+}
+
 int main(void)
 {
 	test_durations();
 	test_times();
 	test_base64();
 	test_strbuf();
+	test_loopback();
 	return tap_done();
 }
