@@ -283,7 +283,12 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	} else {
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	}
-	if (flags & HTTP_NO_PROXY)
+	/* Plain http:// is allowed only to loopback (options.c). Through a
+	 * proxy (http_proxy) the signed request, its key id and any security
+	 * token would cross the network in the clear, to reach a host that is
+	 * on this machine anyway. https:// keeps the proxies: CONNECT tunnels
+	 * TLS, so the proxy sees only the host and port. */
+	if ((flags & HTTP_NO_PROXY) || (strncasecmp(url, "http://", 7) == 0 && url_is_loopback(url)))
 		curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
 	for (size_t i = 0; headers != NULL && i < headers->count; i++) {
 		struct curl_slist *next;
