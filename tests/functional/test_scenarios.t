@@ -64,6 +64,11 @@ SCENARIOS = [
      (4, 1, 2, 1, 0), [r"^i-per2 Failed exit=1"]),
     ("t-hz0periodok", [], 0, r"OK - t-hz0periodok Finished: 3 of 3 instances finished \(periodic, \d+[smhd](-\d+[smhd])? ago\)$",
      (3, 0, 3, 0, 0), []),
+    # EveryReboot: each instance by its latest completed run (i-eb1's last run
+    # succeeded after a failure, i-eb2's failed after a success)
+    ("t-hz0everyboot", [], 2, r"^ECS INVOCATION CRITICAL - t-hz0everyboot PartialFailed: 1 of 2 instances failed "
+     r"\(periodic, \d+[smhd](-\d+[smhd])? ago\)$",
+     (2, 0, 1, 1, 0), [r"^i-eb2 Failed exit=1 ExitCodeNonzero: .* started 2026-11-28T10:30:00Z"]),
     ("t-hz0reboot", [], 1, r"WARNING - t-hz0reboot Running: 1 of 2 instances running \(periodic, \d+[smhd](-\d+[smhd])? ago\)$",
      (2, 1, 1, 0, 0), []),
     ("t-hz0big", [], 0, r"OK - t-hz0big Finished: 1000 of 1000 instances finished$",
@@ -73,6 +78,11 @@ SCENARIOS = [
     ("t-hz0unavail", [], 0, r"OK - t-hz0unavail Finished", None, []),
     ("t-hz0nonce", [], 0, r"OK - t-hz0nonce Finished", None, []),
     ("t-hz0text", [], 2, r"PartialFailed: 1 of 2 instances failed$", (2, 0, 1, 1, 0), []),
+    # another region: found only where it lives
+    ("t-bj1finished", ["-r", "cn-beijing"], 0,
+     r"^ECS INVOCATION OK - t-bj1finished Finished: 1 of 1 instances finished$", (1, 0, 1, 0, 0), []),
+    ("t-bj1finished", [], 3, r"^ECS INVOCATION UNKNOWN - t-bj1finished NotFound: no such invocation in cn-hangzhou",
+     (0, 0, 0, 0, 0), []),
     ("t-hz0nosuch", [], 3, r"^ECS INVOCATION UNKNOWN - t-hz0nosuch NotFound: no such invocation in cn-hangzhou",
      (0, 0, 0, 0, 0), []),
     ("t-hz0nosuch", ["--map", "NotFound=critical"], 2, r"CRITICAL - t-hz0nosuch NotFound", None, []),
