@@ -217,6 +217,15 @@ with Simulator() as sim:
     t.is_(len([l for l in long_lines if l.startswith("i-")]), 4, "-v lists all 4 instances")
     t.ok(any(l.startswith("API status: ") for l in long_lines), "-v shows the API status")
 
+    # The API's own status, and a note where this check judged otherwise
+    # (product.md §3): t-hz0partrun's API still says Running.
+    r = run_plugin(["-i", "t-hz0partrun", "-v"] + base, env=env)
+    t.ok("API status: Running (this check judged PartialFailed)" in r.lines,
+         "t-hz0partrun -v: the API's Running and this check's PartialFailed both named", r.lines)
+    r = run_plugin(["-i", "t-hz0finished", "-v"] + base, env=env)
+    t.ok("API status: Success" in r.lines, "t-hz0finished -v: the API status, Success", r.lines)
+    t.ok("this check judged" not in r.stdout, "t-hz0finished -v: no note where the API agrees", r.lines)
+
     # Sanitising API text.
     r = run_plugin(["-i", "t-hz0text", "-vvv"] + base, env=env)
     lines = r.stdout.split("\n")
