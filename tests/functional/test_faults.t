@@ -15,7 +15,7 @@ import threading
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 from ecstest import (SCENARIO_DIR, TAP, VALGRIND, Simulator, dns_shim, make_tmpdir,  # noqa: E402
-                     plugin_env, run_plugin, test_certs)
+                     parse_iso, plugin_env, run_plugin, test_certs)
 
 t = TAP()
 # The issue's bound: the deadline plus half a second, whatever the server
@@ -82,14 +82,24 @@ def fault_row(name, r, cause, advice, timeout, one_line=True, at_deadline=False)
 
 def signed_anew(name, sim, n_min, n_max):
     """The simulator saw n_min..n_max requests, each with its own nonce and
-    signature (so each was signed again, not resent)."""
+    signature (so each was signed again, not resent), and timestamps that
+    never go backwards."""
     reqs = sim.requests()
     t.ok(n_min <= len(reqs) <= n_max, "%s: %d request(s), expected %d..%d" % (name, len(reqs), n_min, n_max))
     if len(reqs) > 1:
         t.is_(len({q.get("nonce") for q in reqs}), len(reqs), name + ": every attempt has a new nonce")
         sigs = sim.signatures()
         t.is_(len(set(sigs)), len(reqs), name + ": every attempt has a new signature")
+        stamps = [x for x in request_times(reqs) if x is not None]
+        t.ok(stamps == sorted(stamps), name + ": the attempts' timestamps never go backwards",
+             [q.get("timestamp") for q in reqs])
     return reqs
+
+
+def request_times(reqs):
+    """The Timestamp (v1) or x-acs-date (v3) of each request, as Unix
+    seconds; None where a request had none."""
+    return [parse_iso(q["timestamp"]) if q.get("timestamp") else None for q in reqs]
 
 
 def scenario(invoke_id, faults):
@@ -368,6 +378,14 @@ with Simulator(extra_scenarios=EXTRA, signature_log=True) as sim:
     t.ok(all(len(p) == 4 and p[3] > p[0] and p[3] > p[1] and p[2] > 0.35 for p in pauses),
          "t-hz0down: the pauses grow", pauses)
     t.ok(pauses[0] != pauses[1], "t-hz0down: the pauses are jittered", pauses)
+    # Its retries span more than a second (at least 0.1 + 0.2 + 0.4 + 0.8 s of
+    # pauses): each attempt is stamped when it is signed, so the last
+    # timestamp is later than the first, not the first one sent again.
+    for sig in ("1", "3"):
+        stamps = request_times(seen["t-hz0down", sig][1])
+        t.ok(len(stamps) == 5 and None not in stamps and stamps[-1] > stamps[0],
+             "t-hz0down (v%s): the last attempt's timestamp is later than the first's" % sig,
+             [q.get("timestamp") for q in seen["t-hz0down", sig][1]])
 
     # A stuck NextToken is noticed at once, not after the deadline.
     r = run("t-hz0stuckpage", 10)
