@@ -162,6 +162,24 @@ t.is_(sorted(man_longs ^ help_longs), [],
 t.is_(sorted(p for p in man_pairs if p[0]), sorted(p for p in help_pairs if p[0]),
       "the man page pairs short and long options as --help does")
 
+# The status model: every per-instance status the man page sorts into
+# running, finished, failed or stopped, --help's summary sorts the same way.
+model = re.search(r"^\.SS Normalisation\n(.*?)^\.SS ", man_src, re.S | re.M).group(1)
+man_states = {}
+for state, body in re.findall(r"^\.TP\n\.B (running|finished|failed|stopped)\n(.*?)(?=^\.TP|^\.PP|\Z)",
+                              model, re.S | re.M):
+    first_sentence = " ".join(roff_line_text(l) for l in body.split("\n")).split(".")[0]
+    man_states[state] = set(re.findall(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*\b", first_sentence))
+help_model = " ".join(help_text.split("How an invocation is judged:", 1)[1].split("\n\n")[0].split())
+help_states = {}
+for state in ("running", "finished", "failed", "stopped"):
+    m = re.search(r"\b%s \(([^)]*)\)" % state, help_model)
+    help_states[state] = set(re.findall(r"\b[A-Z][a-z]+(?:[A-Z][a-z]+)*\b", m.group(1))) if m else set()
+t.ok(len(man_states) == 4 and "PartialFailed" in man_states.get("failed", ()),
+     "read the man page's four states and their statuses", man_states)
+t.is_({k: sorted(v) for k, v in help_states.items()}, {k: sorted(v) for k, v in man_states.items()},
+      "--help sorts the same statuses into running, finished, failed and stopped as the man page")
+
 groff = shutil.which("groff")
 if groff:
     p = subprocess.run([groff, "-man", "-Tascii", "-P-c", "-P-b", "-P-o", "-P-u"],
