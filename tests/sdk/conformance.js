@@ -6,8 +6,15 @@
 // the error shapes. Run by tests/sdk/test_sdk.t, which starts the simulator
 // and turns the JSON lines printed here into TAP.
 //
+// Scenarios: every one of class normal and api-error; of the others
+// t-hz0stuckpage (valid pages whose NextToken never advances: three pages
+// are read), t-hz0slow (a normal answer after 20 s: only with --slow yes,
+// which test_sdk.t gives one variant), and t-hz0wrongtype / t-hz0wrongshape,
+// where what the SDK does with wrongly typed data is recorded. Why the other
+// transport scenarios are left out: tests/sim/scenarios/README.md.
+//
 // node conformance.js --endpoint 127.0.0.1:PORT --protocol HTTPS|HTTP
-//     --scenarios DIR --sig v3|v2 --cred plain|sts
+//     --scenarios DIR --sig v3|v2 --cred plain|sts [--slow yes|no]
 // Credentials come from the environment: SIM_AK, SIM_SECRET, SIM_STS_AK,
 // SIM_STS_SECRET, SIM_STS_TOKEN. For HTTPS, NODE_EXTRA_CA_CERTS names the
 // test CA.
@@ -56,7 +63,9 @@ function check(name, ok, diag) {
   return !!ok;
 }
 
-function client(secretOverride) {
+// timeout: ms for both the connect and the read timeout (default 5 s and
+// 20 s); this SDK's connect timeout runs until the response starts.
+function client(secretOverride, timeout) {
   const sts = opt.cred === 'sts';
   const cfg = {
     accessKeyId: sts ? process.env.SIM_STS_AK : process.env.SIM_AK,
@@ -65,8 +74,8 @@ function client(secretOverride) {
     endpoint: opt.endpoint,
     protocol: opt.protocol,
     regionId: 'cn-hangzhou',
-    readTimeout: 20000,
-    connectTimeout: 5000,
+    readTimeout: timeout || 20000,
+    connectTimeout: timeout || 5000,
   };
   if (sts) cfg.securityToken = process.env.SIM_STS_TOKEN;
   if (opt.sig === 'v2') cfg.signatureAlgorithm = 'v2';
@@ -130,9 +139,15 @@ async function scenario(sc, ecs) {
   const periodic = ['Period', 'EveryReboot']
     .includes((d.invocation || {}).RepeatMode);
   const label = sc.id;
+  // a page that hands back the NextToken it was sent: the SDK would follow
+  // it for ever, so three pages are read
+  const stuck = !!d.stuck_paging;
+  const delay = (d.faults || []).find((f) => f.type === 'delay'
+    && (!f.action || f.action === 'DescribeInvocations'));
 
   // DescribeInvocations, as the plugin would ask
   let resp;
+  const started = Date.now();
   try {
     resp = await withFaults(sc, 'DescribeInvocations', () => ecs.describeInvocations(
       new Ecs.DescribeInvocationsRequest({
@@ -141,6 +156,12 @@ async function scenario(sc, ecs) {
   } catch (e) {
     check(`${label}: DescribeInvocations accepted`, false, errInfo(e));
     return;
+  }
+  if (delay) {
+    const waited = (Date.now() - started) / 1000;
+    check(`${label}: the SDK waited for the answer delayed ${delay.seconds} s`
+      + ` (${waited.toFixed(1)} s) and took it`,
+    resp !== null && waited >= delay.seconds - 0.5, { waited });
   }
   if (resp === null) {
     // an "always" error fault: the other action must say the same
@@ -195,6 +216,7 @@ async function scenario(sc, ecs) {
 
   // DescribeInvocationResults, paged to the end
   const records = [];
+  const tokens = []; // [sent, received] per page
   let token;
   let pages = 0;
   let total = -1;
@@ -218,8 +240,9 @@ async function scenario(sc, ecs) {
       records.push(...((page.invocationResults
         && page.invocationResults.invocationResult) || []));
       total = page.totalCount;
+      tokens.push([token, page.nextToken]);
       token = page.nextToken;
-      if (!token || pages > 100) break;
+      if (!token || pages > 100 || (stuck && pages === 3)) break;
     }
   } catch (e) {
     check(`${label}: DescribeInvocationResults accepted`, false, errInfo(e));
@@ -229,11 +252,21 @@ async function scenario(sc, ecs) {
   if (periodic) {
     wantRecords = (d.instances || []).reduce((n, i) => n + (i.runs || []).length, 0);
   }
-  check(`${label}: DescribeInvocationResults${periodic ? ' IncludeHistory' : ''} `
-    + `paged to the end (${pages} page${pages > 1 ? 's' : ''}, ${records.length} records)`,
-  records.length === total && total === wantRecords
-    && pages === Math.max(1, Math.ceil(wantRecords / 50)),
-  { records: records.length, total, wantRecords, pages });
+  if (stuck) {
+    // What the SDK does: it hands the token back and takes the same page
+    // again; noticing is left to the client (the plugin gives up).
+    check(`${label}: the SDK sends back the NextToken it got, and gets it again `
+      + `(${pages} pages, ${records.length} records): it does not notice`,
+    pages === 3 && tokens[0][1] && tokens.slice(1).every(([sent, got]) => sent === tokens[0][1]
+      && got === sent) && records.length === 3 * wantRecords && total === wantRecords,
+    { tokens, records: records.length, total });
+  } else {
+    check(`${label}: DescribeInvocationResults${periodic ? ' IncludeHistory' : ''} `
+      + `paged to the end (${pages} page${pages > 1 ? 's' : ''}, ${records.length} records)`,
+    records.length === total && total === wantRecords
+      && pages === Math.max(1, Math.ceil(wantRecords / 50)),
+    { records: records.length, total, wantRecords, pages });
+  }
   check(`${label}: records parsed (ids, statuses)`,
     records.every((r) => typeof r.instanceId === 'string' && r.invokeId === sc.id
       && (typeof r.invocationStatus === 'string' || typeof r.invokeRecordStatus === 'string')));
@@ -246,13 +279,86 @@ async function scenario(sc, ecs) {
   }
 }
 
+// Wrongly typed or shaped data: not judged against the plugin (which
+// refuses it, test_faults.t), but what the SDK makes of it is recorded here,
+// so that a change in the SDK shows. Its models coerce a field to the
+// declared type where they can and throw where they cannot.
+async function badData(sc, ecs) {
+  const d = sc.data;
+  const label = sc.id;
+  const wantTypes = (insts) => insts.map((i, k) => {
+    const w = (d.instances || [])[k] || {};
+    return {
+      instanceId: typeof w.InstanceId === 'number' ? String(w.InstanceId) : w.InstanceId,
+      exitCode: typeof w.ExitCode === 'string' ? Number(w.ExitCode) : w.ExitCode,
+      got: { instanceId: i.instanceId, exitCode: i.exitCode },
+    };
+  });
+  const coerced = (insts) => insts.length === (d.instances || []).length
+    && wantTypes(insts).every((w) => w.got.instanceId === w.instanceId
+      && w.got.exitCode === w.exitCode);
+  let inv = null;
+  let err = null;
+  try {
+    const r = await ecs.describeInvocations(new Ecs.DescribeInvocationsRequest({
+      regionId: d.region || 'cn-hangzhou', invokeId: sc.id, includeOutput: true, maxResults: 50,
+    }));
+    inv = r.body.invocations.invocation[0];
+  } catch (e) {
+    err = e;
+  }
+  const mutated = (d.faults || []).find((f) => f.type === 'mutate'
+    && Object.values(f.set || {}).some((v) => typeof v === 'string'));
+  if (mutated) {
+    const field = Object.keys(mutated.set)[0];
+    check(`${label}: the SDK refuses ${field} as a string (throws "type of ... is mismatch"), `
+      + 'as the plugin refuses the response',
+    err && /type of \w+ is mismatch, expect object, but string/.test(err.message),
+    err ? errInfo(err) : 'accepted');
+    return;
+  }
+  const insts = (inv && inv.invokeInstances && inv.invokeInstances.invokeInstance) || [];
+  check(`${label}: DescribeInvocations: the SDK coerces, silently, a string ExitCode to a number `
+    + 'and a numeric InstanceId to a string (the plugin refuses the response)',
+  !err && coerced(insts), err ? errInfo(err) : wantTypes(insts));
+  try {
+    const r = await ecs.describeInvocationResults(new Ecs.DescribeInvocationResultsRequest({
+      regionId: d.region || 'cn-hangzhou', invokeId: sc.id, maxResults: 50,
+    }));
+    const recs = r.body.invocation.invocationResults.invocationResult;
+    check(`${label}: DescribeInvocationResults: the same coercion`, coerced(recs),
+      wantTypes(recs));
+  } catch (e) {
+    check(`${label}: DescribeInvocationResults: the same coercion`, false, errInfo(e));
+  }
+}
+
+// Outside the normal and api-error classes: what the SDK meets as
+// responses at all (see the header).
+const BAD_DATA = ['t-hz0wrongtype', 't-hz0wrongshape'];
+const EXTRA = ['t-hz0stuckpage'];
+const SLOW = ['t-hz0slow'];
+
 async function main() {
-  const all = loadScenarios(opt.scenarios)
-    .filter((s) => ['normal', 'api-error'].includes(s.data.class));
+  const loaded = loadScenarios(opt.scenarios);
+  const all = loaded
+    .filter((s) => ['normal', 'api-error'].includes(s.data.class) || EXTRA.includes(s.id));
   const ecs = client();
   for (const sc of all) {
     // eslint-disable-next-line no-await-in-loop
     await scenario(sc, ecs);
+  }
+  for (const sc of loaded.filter((s) => BAD_DATA.includes(s.id))) {
+    // eslint-disable-next-line no-await-in-loop
+    await badData(sc, ecs);
+  }
+  if (opt.slow === 'yes') {
+    // 20 s of delay against the default timeouts of 5 and 20 s: give it room
+    const patient = client(undefined, 40000);
+    for (const sc of loaded.filter((s) => SLOW.includes(s.id))) {
+      // eslint-disable-next-line no-await-in-loop
+      await scenario(sc, patient);
+    }
   }
 
   // not found: the empty list
