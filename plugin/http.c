@@ -218,6 +218,17 @@ static void transport_fault(struct http_client *c, CURLcode rc, const char *url,
 	}
 }
 
+/* The header list holds the signature and, with STS keys, the security
+ * token: libcurl frees each line as it is, so wipe them first. (The
+ * allocator libcurl is given wipes as well; this does not depend on it.) */
+static void slist_wipe_free(struct curl_slist *list)
+{
+	for (struct curl_slist *l = list; l != NULL; l = l->next)
+		if (l->data != NULL)
+			secure_wipe(l->data, strlen(l->data));
+	curl_slist_free_all(list);
+}
+
 int http_request(struct http_client *c, const char *method, const char *url,
 		 const char *display_url, const struct params *headers, double deadline,
 		 unsigned flags, struct http_response *resp, struct fault *f)
@@ -332,7 +343,7 @@ nomem:
 	fault_set(f, FAULT_NOMEM, "out of memory");
 done:
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(list);
+	slist_wipe_free(list);
 	strbuf_wipe(&line); /* it held header values, possibly a token */
 	return result;
 }

@@ -4,12 +4,12 @@
 #include "jsonmem.h"
 
 #include <jansson.h>
-#include <malloc.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "util.h"
+#include "wipemem.h"
 
 /* The first chunk holds a page of 50 records' tree; each further chunk is as
  * large as all before it, so a large response needs few. */
@@ -130,8 +130,7 @@ static void jsonmem_free(void *p)
 		return;
 	if (arena.chunks != NULL && in_arena(p))
 		return; /* wiped with the rest at the end */
-	secure_wipe(p, malloc_usable_size(p));
-	free(p);
+	wipemem_free(p);
 }
 
 unsigned long jsonmem_failures(void)

@@ -26,6 +26,7 @@
 #include "profiles.h"
 #include "roles.h"
 #include "util.h"
+#include "wipemem.h"
 
 /* Whatever the output, it must fit the cores' buffers with room to spare. */
 #define OUTPUT_LIMIT ((size_t)64 * 1024)
@@ -143,6 +144,11 @@ int main(int argc, char **argv)
 	double started = http_now();
 	bool curl_ready = false;
 
+	/* First of all: OpenSSL takes an allocator only before it allocates
+	 * anything. Should something have made it allocate already, its
+	 * buffers are freed unwiped, as they would be without this: no reason
+	 * to give up the check. */
+	(void)wipemem_install_openssl();
 	jsonmem_install();
 	strbuf_init(&out, OUTPUT_LIMIT);
 	strbuf_init(&trace, OUTPUT_LIMIT / 4);
@@ -182,7 +188,7 @@ int main(int argc, char **argv)
 	if (credentials_find(&query, &spec, &f) != 0 || options_finish(&opts, spec.region, &f) != 0)
 		goto fault;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (wipemem_curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fault_set(&f, FAULT_INTERNAL, "cannot initialise libcurl");
 		goto fault;
 	}

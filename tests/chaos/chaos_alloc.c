@@ -5,11 +5,16 @@
  * libecs.a) with -Wl,--wrap=malloc and friends (tests/chaos/chaos.am), so
  * every allocation the plugin's own code makes comes here first, and so does
  * every allocation of Jansson, whose allocator main.c sets to a function that
- * calls malloc(). libcurl, OpenSSL and libc keep their own allocators: their
- * allocations are neither counted nor failed. (libcurl could be brought in
- * with curl_global_init_mem(), but Debian 12's libcurl 7.88 itself frees a
- * TLS session id twice when one of its allocations fails, so the test would
- * judge libcurl rather than the plugin.)
+ * calls malloc(). libcurl and OpenSSL allocate through the plugin too (the
+ * wiping allocator of plugin/wipemem.c), but their allocations are told
+ * apart: curl_global_init_mem() and CRYPTO_set_mem_functions() are wrapped
+ * as well, and hand the libraries the plugin's functions behind ones that
+ * say whose allocation it is.
+ * Those allocations are counted on their own and fail only when asked to
+ * (CHAOS_LIB_FAIL_AT), since a failure inside a library is the library's to
+ * handle: Debian 12's libcurl 7.88 itself frees a TLS session id twice when
+ * one of its allocations fails, so a test of them would judge libcurl
+ * rather than the plugin. libc keeps its own allocator.
  *
  * Environment:
  *   CHAOS_FAIL_AT=N     the N-th allocation (counting from 1) fails, and only
@@ -21,11 +26,16 @@
  *   CHAOS_FAIL_FROM=N   the N-th allocation and every later one fail: memory
  *                       that stays exhausted, so nothing on the way out may
  *                       need any.
- *   CHAOS_COUNT_FILE=P  at exit, write "<allocations> <failures>\n" to P: the
- *                       number of allocation calls made and how many of them
- *                       were made to fail. A counting run (no CHAOS_FAIL_*)
- *                       tells the test how many N there are; a failing run
- *                       tells it whether its N was reached at all.
+ *   CHAOS_LIB_FAIL_AT=N the N-th allocation of libcurl or OpenSSL fails
+ *                       (counted apart from the plugin's; for looking into
+ *                       the libraries, not used by test_chaos.t).
+ *   CHAOS_COUNT_FILE=P  at exit, write "<allocations> <failures> <libcurl's>
+ *                       <OpenSSL's>\n" to P: the number of the plugin's
+ *                       allocation calls, how many calls (the libraries'
+ *                       included) were made to fail, and the numbers of
+ *                       libcurl's and of OpenSSL's calls. A counting run (no
+ *                       CHAOS_FAIL_*) tells the test how many N there are; a
+ *                       failing run tells it whether its N was reached.
  *   CHAOS_BACKTRACE_FILE=P  write the call stack of the first failed
  *                       allocation to P (glibc's backtrace_symbols_fd();
  *                       addr2line -f -i -e PROGRAM turns its offsets into
@@ -36,9 +46,11 @@
  * as it was, as the C library does. */
 #include "config.h"
 
+#include <curl/curl.h>
 #include <errno.h>
 #include <execinfo.h>
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,10 +69,29 @@ void *__wrap_realloc(void *p, size_t n);
 char *__wrap_strdup(const char *s);
 char *__wrap_strndup(const char *s, size_t n);
 
+CURLcode __real_curl_global_init_mem(long flags, curl_malloc_callback m, curl_free_callback f,
+				     curl_realloc_callback r, curl_strdup_callback s,
+				     curl_calloc_callback c);
+CURLcode __wrap_curl_global_init_mem(long flags, curl_malloc_callback m, curl_free_callback f,
+				     curl_realloc_callback r, curl_strdup_callback s,
+				     curl_calloc_callback c);
+typedef void *(*ossl_malloc_fn)(size_t, const char *, int);
+typedef void *(*ossl_realloc_fn)(void *, size_t, const char *, int);
+typedef void (*ossl_free_fn)(void *, const char *, int);
+int __real_CRYPTO_set_mem_functions(ossl_malloc_fn m, ossl_realloc_fn r, ossl_free_fn f);
+int __wrap_CRYPTO_set_mem_functions(ossl_malloc_fn m, ossl_realloc_fn r, ossl_free_fn f);
+
 static unsigned long fail_at;   /* 0: never */
 static bool fail_rest;          /* CHAOS_FAIL_FROM: every later one too */
-static unsigned long calls;     /* allocations so far */
-static unsigned long failures;  /* of them made to fail */
+static unsigned long lib_fail_at; /* CHAOS_LIB_FAIL_AT, 0: never */
+static unsigned long calls;     /* the plugin's allocations so far */
+static unsigned long lib_calls; /* libcurl's and OpenSSL's */
+static unsigned long curl_calls, ossl_calls; /* the same, each on its own */
+static unsigned long failures;  /* of them all, made to fail */
+/* Whose allocation runs in this thread (libcurl's resolver thread
+ * allocates too). */
+enum owner { PLUGIN, LIBCURL, OPENSSL };
+static __thread enum owner owner;
 static const char *count_file;
 static const char *backtrace_file;
 
@@ -82,6 +113,7 @@ __attribute__((constructor)) static void chaos_start(void)
 	unsigned long from = env_number("CHAOS_FAIL_FROM");
 
 	fail_at = env_number("CHAOS_FAIL_AT");
+	lib_fail_at = env_number("CHAOS_LIB_FAIL_AT");
 	if (from != 0) {
 		fail_at = from;
 		fail_rest = true;
@@ -115,7 +147,8 @@ __attribute__((destructor)) static void chaos_report(void)
 
 	if (count_file == NULL || *count_file == '\0')
 		return;
-	n = snprintf(line, sizeof(line), "%lu %lu\n", calls, failures);
+	n = snprintf(line, sizeof(line), "%lu %lu %lu %lu\n", calls, failures, curl_calls,
+		     ossl_calls);
 	fd = open(count_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || n <= 0)
 		return;
@@ -125,14 +158,23 @@ __attribute__((destructor)) static void chaos_report(void)
 }
 
 /* Count one allocation; true when it is to fail. The plugin is single
- * threaded (and libcurl's resolver thread does not come here), but the
- * counters are kept atomically anyway. */
+ * threaded, but libcurl's resolver thread allocates too (as libcurl's):
+ * the counters are kept atomically. */
 static bool chaos_fails(void)
 {
-	unsigned long n = __atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST);
+	unsigned long n;
 
-	if (fail_at == 0 || n < fail_at || (n > fail_at && !fail_rest))
-		return false;
+	if (owner != PLUGIN) {
+		__atomic_add_fetch(owner == LIBCURL ? &curl_calls : &ossl_calls, 1,
+				   __ATOMIC_SEQ_CST);
+		n = __atomic_add_fetch(&lib_calls, 1, __ATOMIC_SEQ_CST);
+		if (lib_fail_at == 0 || n != lib_fail_at)
+			return false;
+	} else {
+		n = __atomic_add_fetch(&calls, 1, __ATOMIC_SEQ_CST);
+		if (fail_at == 0 || n < fail_at || (n > fail_at && !fail_rest))
+			return false;
+	}
 	if (__atomic_add_fetch(&failures, 1, __ATOMIC_SEQ_CST) == 1)
 		write_backtrace();
 	errno = ENOMEM;
@@ -162,4 +204,109 @@ char *__wrap_strdup(const char *s)
 char *__wrap_strndup(const char *s, size_t n)
 {
 	return chaos_fails() ? NULL : __real_strndup(s, n);
+}
+
+/* The plugin's functions for the libraries, called with the owner set. */
+static struct {
+	curl_malloc_callback malloc;
+	curl_free_callback free;
+	curl_realloc_callback realloc;
+	curl_strdup_callback strdup;
+	curl_calloc_callback calloc;
+} curl_fns;
+static struct {
+	ossl_malloc_fn malloc;
+	ossl_realloc_fn realloc;
+	ossl_free_fn free;
+} ossl_fns;
+
+static void *lib_curl_malloc(size_t n)
+{
+	void *p;
+
+	owner = LIBCURL;
+	p = curl_fns.malloc(n);
+	owner = PLUGIN;
+	return p;
+}
+
+static void lib_curl_free(void *p)
+{
+	curl_fns.free(p);
+}
+
+static void *lib_curl_realloc(void *p, size_t n)
+{
+	void *q;
+
+	owner = LIBCURL;
+	q = curl_fns.realloc(p, n);
+	owner = PLUGIN;
+	return q;
+}
+
+static char *lib_curl_strdup(const char *s)
+{
+	char *p;
+
+	owner = LIBCURL;
+	p = curl_fns.strdup(s);
+	owner = PLUGIN;
+	return p;
+}
+
+static void *lib_curl_calloc(size_t count, size_t size)
+{
+	void *p;
+
+	owner = LIBCURL;
+	p = curl_fns.calloc(count, size);
+	owner = PLUGIN;
+	return p;
+}
+
+CURLcode __wrap_curl_global_init_mem(long flags, curl_malloc_callback m, curl_free_callback f,
+				     curl_realloc_callback r, curl_strdup_callback s,
+				     curl_calloc_callback c)
+{
+	curl_fns.malloc = m;
+	curl_fns.free = f;
+	curl_fns.realloc = r;
+	curl_fns.strdup = s;
+	curl_fns.calloc = c;
+	return __real_curl_global_init_mem(flags, lib_curl_malloc, lib_curl_free, lib_curl_realloc,
+					   lib_curl_strdup, lib_curl_calloc);
+}
+
+static void *lib_ossl_malloc(size_t n, const char *file, int line)
+{
+	void *p;
+
+	owner = OPENSSL;
+	p = ossl_fns.malloc(n, file, line);
+	owner = PLUGIN;
+	return p;
+}
+
+static void *lib_ossl_realloc(void *p, size_t n, const char *file, int line)
+{
+	void *q;
+
+	owner = OPENSSL;
+	q = ossl_fns.realloc(p, n, file, line);
+	owner = PLUGIN;
+	return q;
+}
+
+static void lib_ossl_free(void *p, const char *file, int line)
+{
+	ossl_fns.free(p, file, line);
+}
+
+int __wrap_CRYPTO_set_mem_functions(ossl_malloc_fn m, ossl_realloc_fn r, ossl_free_fn f)
+{
+	ossl_fns.malloc = m;
+	ossl_fns.realloc = r;
+	ossl_fns.free = f;
+	return __real_CRYPTO_set_mem_functions(lib_ossl_malloc, lib_ossl_realloc, lib_ossl_free);
 }

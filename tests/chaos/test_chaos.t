@@ -5,8 +5,13 @@ the plugin whose N-th allocation fails ends UNKNOWN cleanly.
 tests/chaos/check_ecs_invocation_chaos is the plugin linked from the same
 objects with malloc, calloc, realloc, strdup and strndup routed through
 tests/chaos/chaos_alloc.c; Jansson's allocations go the same way (main.c's
-allocator calls malloc). For each scenario below, one run counts the
-allocations of a whole check (N_total) and must give the normal answer; then
+allocator calls malloc). libcurl and OpenSSL allocate through the plugin's
+wiping allocator (plugin/wipemem.c), so their calls come there too, but they
+are counted apart and never failed here: how a library copes with a failed
+allocation is the library's affair (chaos_alloc.c says more). The counting
+run proves both libraries use that allocator. For each scenario below, one
+run counts the allocations of a whole check (N_total) and must give the
+normal answer; then
 the check runs again for every N in 1..N_total with CHAOS_FAIL_AT=N (only the
 N-th allocation fails), and each of those runs must
 
@@ -162,12 +167,13 @@ class Scenario:
         if n:
             env["CHAOS_FAIL_" + mode] = str(n)
         r = run_plugin(self.args, env=env, timeout=DEADLINE + 10)
-        r.allocations = r.failures = None
+        r.allocations = r.failures = r.libraries = None
         try:
             with open(count_file) as f:
                 words = f.read().split()
             os.unlink(count_file)
             r.allocations, r.failures = int(words[0]), int(words[1])
+            r.libraries = (int(words[2]), int(words[3]))  # libcurl's, OpenSSL's
         except (OSError, ValueError, IndexError):
             pass  # no exit(): the backstop, or a crash
         return r
@@ -215,6 +221,9 @@ def check(sc, workdir):
                 sc.expect(normal), "%s: the counting run gives the normal answer (%s allocations)"
                 % (sc.name, normal.allocations), repr(normal)):
         return None
+    t.ok(normal.libraries is not None and min(normal.libraries) > 0,
+         "%s: libcurl and OpenSSL allocate through the plugin's wiping allocator (%s and %s "
+         "allocations)" % ((sc.name,) + (normal.libraries or (None, None))))
     total = normal.allocations
     jobs = [(n, "AT") for n in range(1, total + 1)] + \
         [(n, "FROM") for n in range(1, total + 1, STRIDE_FROM)]

@@ -270,7 +270,7 @@ class Simulator:
               clock_at=None, scenarios=None, extra_scenarios=None,
               log_bodies=False, metadata=True, imds_v2_only=False,
               imds_v1_only=False, clock_frozen_at=None,
-              signature_log=False)
+              signature_log=False, issued_log=False)
 
     clock_at: an ISO-8601 UTC time the simulator's clock should show now
       (sets clock_offset). clock_frozen_at: a Unix time at which the
@@ -283,6 +283,8 @@ class Simulator:
       imds_v1_only: it has no token path (404), as before IMDSv2.
     signature_log: the simulator writes every signature it receives to a
       file of its own (signatures()), never to the request log.
+    issued_log: the simulator writes every temporary key it issues
+      (AssumeRole, the metadata service) to a file of its own (issued()).
     The STS endpoint (AssumeRole) is the API listener itself: sts_url = url.
     """
 
@@ -290,9 +292,10 @@ class Simulator:
                  clock_at=None, scenarios=None, extra_scenarios=None,
                  log_bodies=False, metadata=True, imds_v2_only=False,
                  imds_v1_only=False, clock_frozen_at=None,
-                 signature_log=False):
+                 signature_log=False, issued_log=False):
         self.tls = tls
         self.signature_log = signature_log
+        self.issued_log = issued_log
         self.clock_frozen_at = clock_frozen_at
         self.clock_offset = float(clock_offset)
         if clock_at is not None:
@@ -349,6 +352,7 @@ class Simulator:
         self.stderr_path = os.path.join(self.dir, "sim.stderr")
         self.clock_path = os.path.join(self.dir, "clock")
         self.signature_log_path = os.path.join(self.dir, "signatures.log")
+        self.issued_log_path = os.path.join(self.dir, "issued.log")
         scen = self.scenarios
         if self.extra_scenarios:
             scen = os.path.join(self.dir, "scenarios")
@@ -385,6 +389,8 @@ class Simulator:
             cmd.append("--log-bodies")
         if self.signature_log:
             cmd += ["--signature-log", self.signature_log_path]
+        if self.issued_log:
+            cmd += ["--issued-log", self.issued_log_path]
         self._stderr = open(self.stderr_path, "wb")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
                                      stdout=self._stderr,
@@ -486,6 +492,15 @@ class Simulator:
         try:
             with open(self.signature_log_path) as f:
                 return [line.rstrip("\n") for line in f if line.strip()]
+        except OSError:
+            return []
+
+    def issued(self):
+        """With issued_log=True: every temporary key issued, oldest first,
+        as dicts with AccessKeyId, AccessKeySecret and SecurityToken."""
+        try:
+            with open(self.issued_log_path) as f:
+                return [json.loads(line) for line in f if line.strip()]
         except OSError:
             return []
 
@@ -653,10 +668,12 @@ def plugin_path():
     return os.path.join(build, "check_ecs_invocation")
 
 
-def run_plugin(args, env=None, timeout=60):
+def run_plugin(args, env=None, timeout=60, wrap=True):
     """Run $ECS_PLUGIN with args in a clean environment: PATH, LC_ALL=C,
     ASAN_OPTIONS/UBSAN_OPTIONS/LSAN_OPTIONS if set, then env (a value of
-    None removes a variable). Returns a Result with code (None on timeout),
+    None removes a variable). wrap=False runs the binary itself, never
+    under ECS_PLUGIN_WRAPPER or valgrind (for a test that preloads a shim
+    of its own into it). Returns a Result with code (None on timeout),
     stdout, stderr (str), stdout_bytes, stderr_bytes, elapsed (s),
     timed_out."""
     e = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C"}
@@ -670,12 +687,13 @@ def run_plugin(args, env=None, timeout=60):
             e[k] = str(v)
     cmd = [plugin_path()] + [str(a) for a in args]
     log = None
-    if VALGRIND:
+    if VALGRIND and wrap:
         log = os.path.join(_valgrind_logdir(), "%s-%d-%d.log" % (
             os.path.basename(sys.argv[0]), os.getpid(), next(_valgrind_runs)))
         cmd = valgrind_command(log) + cmd
         timeout += VALGRIND_SLACK
-    cmd = shlex.split(os.environ.get("ECS_PLUGIN_WRAPPER", "")) + cmd
+    if wrap:
+        cmd = shlex.split(os.environ.get("ECS_PLUGIN_WRAPPER", "")) + cmd
     t0 = time.monotonic()
     # own process group, so a timeout also ends anything it started
     p = subprocess.Popen(cmd, env=e, stdin=subprocess.DEVNULL,

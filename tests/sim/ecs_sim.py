@@ -17,6 +17,7 @@ Usage:
              [--clock-offset SECONDS] [--clock-file FILE] [--clock-frozen-at UNIX]
              [--metadata-port PORT] [--imds-v2-only]
              [--relax-replay] [--log-bodies] [--signature-log FILE]
+             [--issued-log FILE]
 
 The server binds 127.0.0.1 only, writes the port it got to the ready file
 (atomically, once it listens; with --metadata-port a second line
@@ -838,6 +839,7 @@ class SimState:
         self.relax_replay = bool(args.relax_replay)
         self.log_path = args.log
         self.signature_log = getattr(args, "signature_log", None)
+        self.issued_log = getattr(args, "issued_log", None)
         self.log_bodies = bool(args.log_bodies)
         self.stop = threading.Event()
         self.log_lock = threading.Lock()
@@ -886,9 +888,10 @@ class SimState:
                     del self.issued[k]
             self.issued[ak] = {"secret": secret, "security_token": token,
                                "expires": expires, "expired": bool(expired)}
-        return {"AccessKeyId": ak, "AccessKeySecret": secret,
-                "SecurityToken": token,
-                "Expiration": iso_time(expires)}, expires
+        creds = {"AccessKeyId": ak, "AccessKeySecret": secret,
+                 "SecurityToken": token, "Expiration": iso_time(expires)}
+        self.log_issued(creds)
+        return creds, expires
 
     def find_key(self, access_key_id):
         key = self.keys.get(access_key_id)
@@ -961,10 +964,20 @@ class SimState:
         the request log."""
         if not self.signature_log or not signature:
             return
-        line = (signature.replace("\n", " ") + "\n").encode("utf-8")
+        self._append(self.signature_log, signature.replace("\n", " "))
+
+    def log_issued(self, creds):
+        """--issued-log: every temporary key issued (AssumeRole, the
+        metadata service), one JSON object a line with the API's field
+        names, for tests that look for its secret and token. Never in the
+        request log."""
+        if self.issued_log:
+            self._append(self.issued_log, json.dumps(creds, sort_keys=True))
+
+    def _append(self, path, text):
+        line = (text + "\n").encode("utf-8")
         with self.log_lock:
-            fd = os.open(self.signature_log,
-                         os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 os.write(fd, line)
             finally:
@@ -2073,6 +2086,10 @@ def main(argv=None):
     ap.add_argument("--signature-log",
                     help="append every signature a client sends to this "
                          "file, one a line (tests that look for leaks)")
+    ap.add_argument("--issued-log",
+                    help="append every temporary key issued (AssumeRole, "
+                         "metadata service) to this file, one JSON object "
+                         "a line (tests that look for leaks)")
     args = ap.parse_args(argv)
     if bool(args.tls_cert) != bool(args.tls_key):
         ap.error("--tls-cert and --tls-key go together")

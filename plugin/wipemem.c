@@ -1,0 +1,97 @@
+/* wipemem.c - see wipemem.h. */
+#include "config.h"
+
+#include "wipemem.h"
+
+#include <curl/curl.h>
+#include <malloc.h>
+#include <openssl/crypto.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+void *wipemem_malloc(size_t n)
+{
+	return malloc(n);
+}
+
+void *wipemem_calloc(size_t count, size_t size)
+{
+	return calloc(count, size);
+}
+
+char *wipemem_strdup(const char *s)
+{
+	return strdup(s);
+}
+
+void wipemem_free(void *p)
+{
+	if (p == NULL)
+		return;
+	secure_wipe(p, malloc_usable_size(p));
+	free(p);
+}
+
+void *wipemem_realloc(void *p, size_t n)
+{
+	size_t have;
+	void *q;
+
+	if (p == NULL)
+		return malloc(n);
+	have = malloc_usable_size(p);
+	/* Growing within the block, or shrinking by less than half: nothing
+	 * moves, nothing is left behind. (Under AddressSanitizer and valgrind
+	 * the usable size is the size asked for, so a block grows by moving,
+	 * and they still see every access past the end.) */
+	if (n != 0 && n <= have && n >= have / 2)
+		return p;
+	q = malloc(n != 0 ? n : 1);
+	if (q == NULL)
+		return NULL;
+	memcpy(q, p, n < have ? n : have);
+	wipemem_free(p);
+	return q;
+}
+
+/* OpenSSL's shapes, and its own answers for a size of 0: CRYPTO_malloc()
+ * gives NULL, CRYPTO_realloc() frees and gives NULL. The file and line are
+ * for OpenSSL's debugging allocators. */
+static void *ossl_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return n != 0 ? wipemem_malloc(n) : NULL;
+}
+
+static void *ossl_realloc(void *p, size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (n == 0) {
+		wipemem_free(p);
+		return NULL;
+	}
+	return wipemem_realloc(p, n);
+}
+
+static void ossl_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	wipemem_free(p);
+}
+
+bool wipemem_install_openssl(void)
+{
+	return CRYPTO_set_mem_functions(ossl_malloc, ossl_realloc, ossl_free) == 1;
+}
+
+int wipemem_curl_global_init(long flags)
+{
+	return curl_global_init_mem(flags, wipemem_malloc, wipemem_free, wipemem_realloc,
+				    wipemem_strdup, wipemem_calloc) == CURLE_OK ? 0 : -1;
+}
