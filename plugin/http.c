@@ -278,7 +278,14 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	if (c->cacert)
 		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
+	/* Only codings whose decoders allocate through libcurl, and so through
+	 * the wiping allocator (wipemem.c): a brotli or zstd decoder would keep
+	 * STS's temporary keys in memory nobody wipes. */
+	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+	/* HTTP/1.1: libcurl hands nghttp2 no allocator, and HTTP/2's header
+	 * tables would keep the security token. One request at a time over one
+	 * connection gains nothing from HTTP/2 anyway. */
+	curl_easy_setopt(h, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_MAX_RESPONSE);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, resp);

@@ -18,39 +18,18 @@ freed bytes hold."""
 import json
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
-from ecstest import TAP, Simulator, make_tmpdir, plugin_env, plugin_path, run_plugin, tmp_base  # noqa: E402
+from ecstest import TAP, Simulator, make_tmpdir, plugin_env, plugin_path, preload_shim, run_plugin, tmp_base  # noqa: E402
 import aliyun_sign  # noqa: E402  (tests/sim, on the path since ecstest)
 
 t = TAP()
 HERE = os.path.dirname(os.path.abspath(__file__))
 HEAD = 16  # characters of a secret that are enough to give it away
-
-
-def build_shim():
-    """free_scan.c as a shared object, and the LD_PRELOAD value for it:
-    after the AddressSanitizer runtime when the plugin links one, since ASan
-    refuses to start unless its runtime comes first. (None, why) when no C
-    compiler is there."""
-    out = os.path.join(make_tmpdir("freescan-"), "free_scan.so")
-    cc = shlex.split(os.environ.get("CC") or "cc")
-    p = subprocess.run(cc + ["-shared", "-fPIC", "-O1", "-o", out,
-                             os.path.join(HERE, "free_scan.c"), "-ldl"], capture_output=True)
-    if p.returncode != 0:
-        return None, p.stderr.decode("utf-8", "replace")
-    preload = [out]
-    ldd = subprocess.run(["ldd", plugin_path()], capture_output=True, text=True)
-    for line in ldd.stdout.splitlines():
-        m = re.match(r"\s*libasan\.so\S*\s+=>\s+(\S+)", line)
-        if m:
-            preload.insert(0, m.group(1))
-    return " ".join(preload), None
 
 
 def forms(what, value):
@@ -111,7 +90,7 @@ def scan(blocks, secrets):
         for (what, size, _), (forms, blocks, frames) in sorted(found.items())]
 
 
-preload, why = build_shim()
+preload, why = preload_shim("free_scan.c", ["-O1"])
 if preload is None:
     t.skip_all("cannot build free_scan.c: " + why)
 

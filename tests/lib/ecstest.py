@@ -719,32 +719,29 @@ def run_plugin(args, env=None, timeout=60, wrap=True):
     return result
 
 
-_DNS_SHIM = {}
+_SHIMS = {}
 
 
-def dns_shim():
-    """tests/functional/dns_hang.c built as a shared object, and the
+def preload_shim(source, cflags=()):
+    """tests/functional/SOURCE (C) built as a shared object, and the
     LD_PRELOAD value for it, as (preload, None); (None, why) when the C
-    compiler ($CC, else cc) cannot build it. Built once per script. The
-    AddressSanitizer runtime, when the plugin links one, comes first in the
-    value, since ASan refuses to start unless its runtime does (preloading
-    it keeps that check on, where verify_asan_link_order=0 would switch it
-    off). With ECS_TEST_DNS_OFFLINE=1 in a run's environment, every name but
-    an address literal and localhost fails to resolve there and then, no
-    query sent (the machine's resolver is not on loopback);
-    ECS_TEST_DNS_HANG=NAME makes NAME's look-up hang."""
-    if "result" not in _DNS_SHIM:
-        out = os.path.join(make_tmpdir("dnsshim-"), "dns_hang.so")
+    compiler ($CC, else cc) cannot build it. Built once per script and
+    source. The AddressSanitizer runtime, when the plugin links one, comes
+    first in the value, since ASan refuses to start unless its runtime does
+    (preloading it keeps that check on, where verify_asan_link_order=0 would
+    switch it off)."""
+    if source not in _SHIMS:
+        out = os.path.join(make_tmpdir("shim-"), os.path.splitext(source)[0] + ".so")
         cc = shlex.split(os.environ.get("CC") or "cc")
         try:
-            p = subprocess.run(cc + ["-shared", "-fPIC", "-o", out,
-                                     os.path.join(SRCDIR, "tests", "functional", "dns_hang.c"), "-ldl"],
-                               capture_output=True)
+            p = subprocess.run(cc + ["-shared", "-fPIC"] + list(cflags) + [
+                "-o", out, os.path.join(SRCDIR, "tests", "functional", source), "-ldl"],
+                capture_output=True)
             why = p.stderr.decode("utf-8", "replace") if p.returncode != 0 else None
         except OSError as e:
             why = str(e)
         if why is not None:
-            _DNS_SHIM["result"] = (None, why or "the C compiler failed")
+            _SHIMS[source] = (None, why or "the C compiler failed")
         else:
             preload = [out]
             ldd = subprocess.run(["ldd", plugin_path()], capture_output=True, text=True)
@@ -752,8 +749,16 @@ def dns_shim():
                 m = re.match(r"\s*libasan\.so\S*\s+=>\s+(\S+)", line)
                 if m:
                     preload.insert(0, m.group(1))
-            _DNS_SHIM["result"] = (" ".join(preload), None)
-    return _DNS_SHIM["result"]
+            _SHIMS[source] = (" ".join(preload), None)
+    return _SHIMS[source]
+
+
+def dns_shim():
+    """dns_hang.c preloaded (see preload_shim()). With ECS_TEST_DNS_OFFLINE=1
+    in a run's environment, every name but an address literal and localhost
+    fails to resolve there and then, no query sent (the machine's resolver
+    is not on loopback); ECS_TEST_DNS_HANG=NAME makes NAME's look-up hang."""
+    return preload_shim("dns_hang.c")
 
 
 # -------------------------------------------------------------- API client

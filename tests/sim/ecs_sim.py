@@ -1203,6 +1203,7 @@ class Handler(BodyReader, BaseHTTPRequestHandler):
 
         rec = self.rec
         rec["invoke_id"] = params.get("InvokeId")
+        rec["accept_encoding"] = self.headers.get("Accept-Encoding")
         rec["max_results"] = params.get("MaxResults")
         rec["next_token"] = params.get("NextToken")
         rec["include_history"] = params.get("IncludeHistory")
