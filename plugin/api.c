@@ -373,8 +373,8 @@ static void note_server_time(struct api_client *api, const struct http_response 
 static bool correct_clock(struct api_client *api, const struct http_response *resp,
 			  bool retried, struct fault *f)
 {
-	long long date, offset, off;
-	const char *way;
+	long long date, offset;
+	char rel[48]; /* "is 3600 s behind", "agrees with" */
 
 	/* Only this answer's own Date says what the API's clock reads now. */
 	if (resp->date[0] == '\0' || parse_http_date(resp->date, &date) != 0) {
@@ -383,29 +383,33 @@ static bool correct_clock(struct api_client *api, const struct http_response *re
 		return false;
 	}
 	offset = date - (long long)time(NULL);
-	off = offset < 0 ? -offset : offset;
-	way = offset > 0 ? "behind" : "ahead of";
+	if (offset == 0)
+		snprintf(rel, sizeof(rel), "agrees with");
+	else
+		snprintf(rel, sizeof(rel), "is %lld s %s", offset < 0 ? -offset : offset,
+			 offset > 0 ? "behind" : "ahead of");
 	api_trace(api, 2, "  the API refused the timestamp; its Date header is %+lld s off the local clock",
 		  offset);
 	if (retried) {
 		snprintf(api->clock_note, sizeof(api->clock_note),
 			 "refused again when signed with the time of the API's Date header "
-			 "(the local clock is %lld s %s it): check NTP and any proxy in between",
-			 off, way);
+			 "(the local clock %s it): check NTP and any proxy in between",
+			 rel);
 	} else if (llabs(offset - api->clock_offset) <= CLOCK_AGREES_S) {
 		/* Signed with the API's time already: another try cannot help. */
 		snprintf(api->clock_note, sizeof(api->clock_note),
 			 "refused although the request was signed within %d s of the API's Date "
-			 "header (the local clock is %lld s %s it)",
-			 CLOCK_AGREES_S, off, way);
+			 "header (the local clock %s it): the local clock is not the cause; check "
+			 "any proxy or gateway in between",
+			 CLOCK_AGREES_S, rel);
 	} else if (api->clock_corrections >= CLOCK_CORRECTIONS_MAX) {
 		snprintf(api->clock_note, sizeof(api->clock_note),
-			 "the local clock is %lld s %s the API's and keeps moving "
-			 "(corrected %u times in this run): check NTP",
-			 off, way, api->clock_corrections);
+			 "the local clock keeps moving (now it %s the API's; corrected %u times "
+			 "in this run): check NTP",
+			 rel, api->clock_corrections);
 	} else {
 		snprintf(api->clock_note, sizeof(api->clock_note),
-			 "the local clock is %lld s %s the API's: check NTP", off, way);
+			 "the local clock %s the API's: check NTP", rel);
 		f->advice = api->clock_note;
 		api->clock_offset = offset;
 		api->clock_corrections++;
@@ -500,8 +504,12 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 				refused_wait = delay;
 			break;
 		}
-		api_trace(api, 2, "  retrying in %.3f s (attempt %d of %d)", delay, attempt + 1,
-			  attempts);
+		if (clock_retried && strcmp(f->code, "InvalidTimeStamp.Expired") == 0)
+			api_trace(api, 2, "  retrying at once with the API's time (a clock correction, "
+				  "not one of the %d attempts)", API_MAX_ATTEMPTS);
+		else
+			api_trace(api, 2, "  retrying in %.3f s (attempt %d of %d)", delay,
+				  attempt + 1 - (clock_retried ? 1 : 0), API_MAX_ATTEMPTS);
 		nap(delay);
 		api->retries++;
 	}

@@ -59,7 +59,7 @@ struct api_client {
 	long long clock_offset;
 	unsigned clock_corrections; /* how often the offset was taken this run */
 	bool clock_corrected;       /* a request was sent signed with it */
-	char clock_note[192];       /* the advice of a refused timestamp */
+	char clock_note[256];       /* the advice of a refused timestamp */
 };
 
 /* Now on the API's clock (the local clock until a Date header was seen). */

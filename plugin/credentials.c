@@ -183,7 +183,15 @@ static int region_from_cli(const struct cred_query *q, const char *cli_path, con
 		cli.region = NULL;
 	}
 	cred_spec_free(&cli);
-	return rc == PROFILE_ERROR ? -1 : 0;
+	if (rc == PROFILE_ERROR) {
+		/* Keys from elsewhere: say why this file was read at all. */
+		size_t n = strlen(f->text);
+
+		snprintf(f->text + n, sizeof(f->text) - n,
+			 " (read for its region_id; -r or ALIBABA_CLOUD_REGION_ID spares reading it)");
+		return -1;
+	}
+	return 0;
 }
 
 static int find_keys(const struct cred_query *q, struct cred_spec *out, const char *cli_path,

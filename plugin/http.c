@@ -280,8 +280,10 @@ int http_request(struct http_client *c, const char *method, const char *url,
 	curl_easy_setopt(h, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION);
 	/* Only codings whose decoders allocate through libcurl, and so through
 	 * the wiping allocator (wipemem.c): a brotli or zstd decoder would keep
-	 * STS's temporary keys in memory nobody wipes. */
-	curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
+	 * STS's temporary keys in memory nobody wipes. A libcurl without zlib
+	 * asks for none rather than for one it cannot decode. */
+	if (curl_version_info(CURLVERSION_NOW)->features & CURL_VERSION_LIBZ)
+		curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
 	/* HTTP/1.1: libcurl hands nghttp2 no allocator, and HTTP/2's header
 	 * tables would keep the security token. One request at a time over one
 	 * connection gains nothing from HTTP/2 anyway. */

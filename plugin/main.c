@@ -26,6 +26,7 @@
 #include "profiles.h"
 #include "roles.h"
 #include "util.h"
+#include "wipelibs.h"
 #include "wipemem.h"
 
 /* Whatever the output, it must fit the cores' buffers with room to spare. */
@@ -148,7 +149,7 @@ int main(int argc, char **argv)
 	 * anything. Should something have made it allocate already, its
 	 * buffers are freed unwiped, as they would be without this: no reason
 	 * to give up the check. */
-	(void)wipemem_install_openssl();
+	(void)wipelibs_openssl();
 	jsonmem_install();
 	strbuf_init(&out, OUTPUT_LIMIT);
 	strbuf_init(&trace, OUTPUT_LIMIT / 4);
@@ -188,7 +189,7 @@ int main(int argc, char **argv)
 	if (credentials_find(&query, &spec, &f) != 0 || options_finish(&opts, spec.region, &f) != 0)
 		goto fault;
 
-	if (wipemem_curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
+	if (wipelibs_curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
 		fault_set(&f, FAULT_INTERNAL, "cannot initialise libcurl");
 		goto fault;
 	}

@@ -86,18 +86,6 @@ static bool valid_id(const char *s, size_t max)
 	return true;
 }
 
-static bool valid_region(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64 || s[0] == '-')
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
-			return false;
-	return true;
-}
-
 int options_check_url(const char *url, const char *what, bool allow_http, char **normalised,
 		      struct fault *f)
 {
@@ -408,7 +396,7 @@ enum options_result options_parse(int argc, char **argv, env_lookup_fn env, stru
 	}
 	if (opts->region == NULL)
 		opts->region = first_env(env, region_names, &opts->region_source);
-	if (opts->region != NULL && !valid_region(opts->region)) {
+	if (opts->region != NULL && !is_region_id(opts->region)) {
 		fault_set(f, FAULT_USAGE, "region '%.64s' is not a region id such as cn-hangzhou",
 			  opts->region);
 		return OPTIONS_ERROR;
@@ -455,7 +443,7 @@ int options_finish(struct options *opts, const char *profile_region, struct faul
 	struct strbuf b;
 
 	if (opts->region == NULL && profile_region != NULL && *profile_region != '\0') {
-		if (!valid_region(profile_region)) {
+		if (!is_region_id(profile_region)) {
 			fault_set(f, FAULT_USAGE,
 				  "the credentials profile's region_id '%.64s' is not a region id",
 				  is_plain_word(profile_region, strlen(profile_region)) ? profile_region

@@ -198,10 +198,14 @@ void output_summary(struct strbuf *out, const struct check_result *r, const stru
 
 	switch (r->aggregate) {
 	case AGG_NOT_FOUND:
-		/* Says it all, even when a threshold on its counts of 0 set the
-		 * state (perfdata and JSON's "breached" name it). */
-		strbuf_printf(out, "no such invocation in %s (unknown or expired id)", opts->region);
-		return;
+		strbuf_printf(out, "no such invocation in %s", opts->region);
+		/* A threshold on its counts of 0 that set the state is said, as for
+		 * any aggregate; the reason why is left out for it to fit. */
+		if ((unsigned)breached >= METRIC_COUNT) {
+			strbuf_puts(out, " (unknown or expired id)");
+			return;
+		}
+		break;
 	case AGG_FINISHED:
 		strbuf_printf(out, "%lu of %lu instances finished", c[RUN_FINISHED], n);
 		if (c[RUN_STOPPED])

@@ -178,18 +178,6 @@ done:
 	return rc;
 }
 
-/* As options.c's check of -r: the region becomes part of a host name. */
-static bool valid_region_id(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > 64 || s[0] == '-')
-		return false;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
-			return false;
-	return true;
-}
 
 int roles_sts_endpoint(const char *given, const char *sts_region, char *buf, size_t size,
 		       struct fault *f)
@@ -199,7 +187,7 @@ int roles_sts_endpoint(const char *given, const char *sts_region, char *buf, siz
 	/* Anything but a region id would make another host name (with a '/',
 	 * '@' or '#', even a host outside aliyuncs.com): refuse it. */
 	if (given == NULL && sts_region != NULL && sts_region[0] != '\0' &&
-	    !valid_region_id(sts_region)) {
+	    !is_region_id(sts_region)) {
 		/* Quoted only when it cannot be a secret in the wrong field. */
 		fault_set(f, FAULT_CREDENTIALS,
 			  "the profile's sts_region '%s' is not a region id such as cn-hangzhou",

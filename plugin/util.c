@@ -328,6 +328,18 @@ void format_duration(long long seconds, char *out, size_t size)
 		snprintf(out, size, "%lldd%lldh", seconds / 86400, seconds % 86400 / 3600);
 }
 
+bool is_region_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '-')
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'))
+			return false;
+	return true;
+}
+
 bool is_plain_word(const char *s, size_t n)
 {
 	if (s == NULL || n == 0 || n > 40)

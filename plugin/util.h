@@ -71,6 +71,12 @@ int parse_http_date(const char *s, long long *when);
 /* "2h03m", "45s", "3d4h": a short human form of a number of seconds. */
 void format_duration(long long seconds, char *out, size_t size);
 
+/* True when s is a region id as the API spells them (cn-hangzhou,
+ * ap-southeast-1): lower-case letters, digits and '-', not first, at most
+ * 64. It becomes part of a host name (ecs.REGION.aliyuncs.com, STS's), so
+ * nothing else may pass. */
+bool is_region_id(const char *s);
+
 /* True when s[0..n) is a short plain word ([A-Za-z0-9_.-], 1 to 40
  * characters): safe to quote in a message. A value that is not might be a
  * secret typed into the wrong field, so messages name it only when this

@@ -1,4 +1,5 @@
-/* wipemem.h - an allocator whose free() wipes, given to libcurl and OpenSSL.
+/* wipemem.h - an allocator whose free() wipes, given to libcurl and OpenSSL
+ * (wipelibs.h) and to Jansson (jsonmem.h).
  *
  * What the plugin keeps secret it wipes itself (util.h), and Jansson's
  * frees go through here (jsonmem.h). But the libraries copy what passes
@@ -16,7 +17,6 @@
 #ifndef ECS_WIPEMEM_H
 #define ECS_WIPEMEM_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 void *wipemem_malloc(size_t n);
@@ -27,15 +27,5 @@ void *wipemem_realloc(void *p, size_t n);
 char *wipemem_strdup(const char *s);
 /* Wipe the whole block, then free it. NULL is fine. */
 void wipemem_free(void *p);
-
-/* Make OpenSSL allocate through this module (CRYPTO_set_mem_functions).
- * OpenSSL takes it only before its first allocation, so this comes first in
- * main(), before libcurl's initialisation sets OpenSSL up. Returns false,
- * changing nothing, when it is too late. */
-bool wipemem_install_openssl(void);
-
-/* curl_global_init(flags) with libcurl allocating through this module
- * (curl_global_init_mem). Returns 0, or -1 when libcurl cannot start. */
-int wipemem_curl_global_init(long flags);
 
 #endif

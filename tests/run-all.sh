@@ -109,17 +109,17 @@ proved valgrind sh "$top"/tests/valgrind/run-valgrind.sh --quick
 # package (as root).
 proved packaging prove --timer "$top"/tests/packaging/test_deb.t "$top"/tests/packaging/test_rpm.t
 
-# One line for the whole run: every prove run's tests (prove prints
-# "Files=N, Tests=M, ..." only when all passed) and what else was checked.
+# One line for the whole run: every prove run's tests (a failed one has
+# stopped the script already) and what else was checked.
 tests=0
 files=0
-for name in main valgrind packaging; do
-	line=$(grep -E '^Files=[0-9]+, Tests=[0-9]+' "$summary_dir/$name.log" | tail -n 1)
-	f=$(echo "$line" | sed -E 's/^Files=([0-9]+).*/\1/')
-	n=$(echo "$line" | sed -E 's/^Files=[0-9]+, Tests=([0-9]+).*/\1/')
-	files=$((files + ${f:-0}))
-	tests=$((tests + ${n:-0}))
+runs=0
+for line in $(cat "$summary_dir"/main.log "$summary_dir"/valgrind.log "$summary_dir"/packaging.log |
+	sed -n -E 's/^Files=([0-9]+), Tests=([0-9]+),.*/\1:\2/p'); do
+	files=$((files + ${line%%:*}))
+	tests=$((tests + ${line##*:}))
+	runs=$((runs + 1))
 done
-echo "run-all.sh: $tests passed, 0 failed ($files test files over 3 prove runs:" \
+echo "run-all.sh: $tests passed, 0 failed ($files test files in $runs prove runs:" \
 	"the suite, the valgrind pass, the packages); fuzzing, clang-tidy and cppcheck clean;" \
 	"$(grep -E '^valgrind \(' "$summary_dir/valgrind.log" | sed -E 's/;.*//')"

@@ -265,6 +265,9 @@ with Simulator() as sim:
         expect_ok("ALIBABACLOUD_PROFILE (the CLI's first name) picks the profile",
                   run(sim, h, env={"ALIBABACLOUD_PROFILE": "other", "ALIBABA_CLOUD_CLI_PROFILE_DISABLED": "true"}),
                   r".*\[other\]|.*other")
+        expect_ok("an explicit --profile reads the CLI file even when it is disabled",
+                  run(sim, h, ["--profile", "default"], env={"ALIBABA_CLOUD_CLI_PROFILE_DISABLED": "true"}),
+                  r"profile 'default' \(mode AK\) in .*\.aliyun/config\.json")
     named_ini = good_ini.replace("[default]", "[onlyini]")
     with Home(cli=cli_config("other", ak_profile("other", sim)), ini=named_ini) as h:
         r = run(sim, h, env={"ALIBABA_CLOUD_PROFILE": "onlyini"})
@@ -304,6 +307,9 @@ with Simulator() as sim:
     with Home(cli=cli_config("default", ak_profile("default", sim)), cli_mode=0o644) as h:
         expect_unknown("a loose config.json read for its region is refused",
                        run(sim, h, env=env_ok, region=False), "chmod 600 " + h.cli)
+        expect_unknown("... and the line says why the file was read",
+                       run(sim, h, env=env_ok, region=False),
+                       "(read for its region_id; -r or ALIBABA_CLOUD_REGION_ID spares reading it)")
         expect_ok("a loose config.json that is not read (-r given) is no matter", run(sim, h, env=env_ok),
                   r"environment")
         expect_ok("... nor with ALIBABA_CLOUD_REGION_ID",

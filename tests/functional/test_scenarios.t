@@ -88,10 +88,12 @@ SCENARIOS = [
     ("t-hz0nosuch", ["--map", "NotFound=critical"], 2, r"CRITICAL - t-hz0nosuch NotFound", None, []),
     # The worst of the mapped state and the thresholds, on counts of 0.
     ("t-hz0nosuch", ["--critical-total", "1:"], 2,
-     r"^ECS INVOCATION CRITICAL - t-hz0nosuch NotFound: no such invocation in cn-hangzhou \(unknown or expired id\)$",
+     r"^ECS INVOCATION CRITICAL - t-hz0nosuch NotFound: no such invocation in cn-hangzhou - total=0 outside "
+     r"critical range 1:$",
      (0, 0, 0, 0, 0), []),
     ("t-hz0nosuch", ["--warning-failed", "0"], 3, r"UNKNOWN - t-hz0nosuch NotFound", (0, 0, 0, 0, 0), []),
-    ("t-hz0nosuch", ["--map", "NotFound=ok", "--warning-total", "1:"], 1, r"WARNING - t-hz0nosuch NotFound",
+    ("t-hz0nosuch", ["--map", "NotFound=ok", "--warning-total", "1:"], 1,
+     r"WARNING - t-hz0nosuch NotFound: no such invocation in cn-hangzhou - total=0 outside warning range 1:$",
      (0, 0, 0, 0, 0), []),
     ("t-hz0notfound", [], 3, r"UNKNOWN - t-hz0notfound NotFound", None, []),
     ("t-hz0running", ["--map", "Running=ok"], 0, r"^ECS INVOCATION OK - t-hz0running Running", None, []),

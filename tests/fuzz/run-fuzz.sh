@@ -32,7 +32,7 @@ esac
 
 # Only the modules the targets reach, and what they call: no libcurl, no
 # OpenSSL, so nothing is fuzzed through a library we did not mean to.
-plugin_sources="decode jsonscan jsonmem credentials profiles util fault status thresholds options"
+plugin_sources="decode jsonscan jsonmem wipemem credentials profiles util fault status thresholds options"
 
 # Inputs longer than a parser would meet only slow the search down. A
 # threshold is at most 47 bytes, so 64 also covers "too long"; response bodies

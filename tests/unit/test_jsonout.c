@@ -500,8 +500,8 @@ static void test_not_found(void)
 	is_int(jint(doc, "exit_code"), 2, "NotFound: exit_code 2");
 	is_str(jstr(doc, "breached"), "total", "NotFound: breached names the threshold");
 	is_str(jstr(doc, "aggregate"), "NotFound", "NotFound: aggregate");
-	is_str(jstr(doc, "summary"), "no such invocation in cn-hangzhou (unknown or expired id)",
-	       "NotFound: summary");
+	is_str(jstr(doc, "summary"), "no such invocation in cn-hangzhou - total=0 outside critical range 1:",
+	       "NotFound: summary with the threshold that set it off");
 	same_summary_as_text(&r, &o, doc, "NotFound");
 	is_counts(doc, 0, 0, 0, 0, 0, "NotFound");
 	ok(json_is_array(json_object_get(doc, "instances")) &&

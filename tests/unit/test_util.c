@@ -113,6 +113,26 @@ static void test_loopback(void)
 	   "host_is_loopback reads exactly n bytes");
 }
 
+/* A region id becomes part of a host name: nothing but [a-z0-9-]. */
+static void test_region_ids(void)
+{
+	static const char *const good[] = { "cn-hangzhou", "ap-southeast-1", "us-east-1", "a", NULL };
+	static const char *const bad[] = { "", "-cn", "CN-HANGZHOU", "cn_hangzhou", "cn.hangzhou",
+					   "evil.example.com/", "cn hangzhou", "x@y", NULL };
+	char long_id[66];
+
+	for (int i = 0; good[i]; i++)
+		ok(is_region_id(good[i]), "'%s' is a region id", good[i]);
+	for (int i = 0; bad[i]; i++)
+		ok(!is_region_id(bad[i]), "'%s' is not", bad[i]);
+	memset(long_id, 'a', sizeof(long_id) - 1);
+	long_id[64] = '\0';
+	ok(is_region_id(long_id), "64 characters are");
+	long_id[64] = 'a';
+	long_id[65] = '\0';
+	ok(!is_region_id(long_id), "65 are not");
+}
+
 int main(void)
 {
 	test_durations();
@@ -120,5 +140,6 @@ int main(void)
 	test_base64();
 	test_strbuf();
 	test_loopback();
+	test_region_ids();
 	return tap_done();
 }
