@@ -35,6 +35,19 @@ def scenario(invoke_id, faults=None, stages=None, base="t-hz0finished"):
     return data
 
 
+def arn_home(sim, role_arn):
+    """A HOME whose config.json's current profile assumes role_arn."""
+    home = tempfile.mkdtemp(dir=tmp_base())
+    os.makedirs(os.path.join(home, ".aliyun"))
+    cfg = os.path.join(home, ".aliyun", "config.json")
+    with open(cfg, "w") as f:
+        json.dump({"current": "arn", "profiles": [
+            {"name": "arn", "mode": "RamRoleArn", "access_key_id": sim.access_key_id,
+             "access_key_secret": sim.access_key_secret, "ram_role_arn": role_arn}]}, f)
+    os.chmod(cfg, 0o600)
+    return home
+
+
 def expired(**kw):
     return dict({"type": "error", "status": 400, "code": "InvalidTimeStamp.Expired",
                  "message": "Specified time stamp or date value is expired."}, **kw)
@@ -103,14 +116,7 @@ for offset in (HOUR, -HOUR):
                  tag + ": periodic: one refused, then the rest accepted", verdicts)
 
         # The STS call is corrected the same way.
-        home = tempfile.mkdtemp(dir=tmp_base())
-        os.makedirs(os.path.join(home, ".aliyun"))
-        cfg = os.path.join(home, ".aliyun", "config.json")
-        with open(cfg, "w") as f:
-            json.dump({"current": "arn", "profiles": [
-                {"name": "arn", "mode": "RamRoleArn", "access_key_id": sim.access_key_id,
-                 "access_key_secret": sim.access_key_secret, "ram_role_arn": sim.ram_role_arn}]}, f)
-        os.chmod(cfg, 0o600)
+        home = arn_home(sim, sim.ram_role_arn)
         for sig in ("1", "3"):
             sim.clear_log()
             r = run_plugin(["-i", "t-hz0finished", "-r", "cn-hangzhou", "--sts-endpoint", sim.url, "-v",
@@ -130,15 +136,7 @@ for offset in (HOUR, -HOUR):
 # offset, and no loop: v1 and v3, the ECS API and STS.
 with Simulator(clock_offset=HOUR, extra_scenarios={"t-hz0stamp": scenario("t-hz0stamp", [expired()])}) as sim:
     base = ["-e", sim.url, "--cacert", sim.cacert]
-    home = tempfile.mkdtemp(dir=tmp_base())
-    os.makedirs(os.path.join(home, ".aliyun"))
-    cfg = os.path.join(home, ".aliyun", "config.json")
-    with open(cfg, "w") as f:
-        json.dump({"current": "arn", "profiles": [
-            {"name": "arn", "mode": "RamRoleArn", "access_key_id": sim.access_key_id,
-             "access_key_secret": sim.access_key_secret,
-             "ram_role_arn": "acs:ram::1234567890123456:role/stamp"}]}, f)
-    os.chmod(cfg, 0o600)
+    home = arn_home(sim, "acs:ram::1234567890123456:role/stamp")
     for sig in ("1", "3"):
         tag = "refused again, v" + sig
         sim.clear_log()
