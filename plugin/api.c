@@ -383,11 +383,7 @@ static bool correct_clock(struct api_client *api, const struct http_response *re
 		return false;
 	}
 	offset = date - (long long)time(NULL);
-	if (offset == 0)
-		snprintf(rel, sizeof(rel), "agrees with");
-	else
-		snprintf(rel, sizeof(rel), "is %lld s %s", offset < 0 ? -offset : offset,
-			 offset > 0 ? "behind" : "ahead of");
+	format_clock_relation(offset, rel, sizeof(rel));
 	api_trace(api, 2, "  the API refused the timestamp; its Date header is %+lld s off the local clock",
 		  offset);
 	if (retried) {
@@ -446,7 +442,7 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 	params_init(&headers);
 	for (attempt = 1;; attempt++) {
 		double started, delay;
-		bool retry;
+		bool retry, at_once = false, clock_fix = false;
 
 		if (build_request(api, target, action, action_params, &url, &headers, &to_sign, f) != 0)
 			break;
@@ -473,13 +469,16 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 			retry = answer_fault(target, resp, to_sign.data, nonce_retried, f);
 			api_trace(api, 2, "  %s: HTTP %ld %s (%.3f s)", action, resp->status,
 				  f->code[0] ? f->code : "", http_now() - started);
-			if (strcmp(f->code, "SignatureNonceUsed") == 0)
+			/* A new nonce or a corrected clock needs no pause. */
+			if (strcmp(f->code, "SignatureNonceUsed") == 0) {
 				nonce_retried = true;
-			if (strcmp(f->code, "InvalidTimeStamp.Expired") == 0) {
-				retry = correct_clock(api, resp, clock_retried, f);
+				at_once = true;
+			} else if (strcmp(f->code, "InvalidTimeStamp.Expired") == 0) {
+				retry = clock_fix = correct_clock(api, resp, clock_retried, f);
+				at_once = true;
 				/* A clock put right is not a failure to retry:
 				 * it must not cost one of the attempts. */
-				if (retry) {
+				if (clock_fix) {
 					clock_retried = true;
 					attempts++;
 				}
@@ -487,9 +486,7 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 		}
 		if (!retry || attempt >= attempts)
 			break;
-		/* A new nonce or a corrected clock needs no pause. */
-		if (strcmp(f->code, "SignatureNonceUsed") == 0 ||
-		    strcmp(f->code, "InvalidTimeStamp.Expired") == 0) {
+		if (at_once) {
 			delay = 0;
 		} else if (resp->retry_after_ms >= 0) {
 			delay = (double)resp->retry_after_ms / 1000.0;
@@ -504,7 +501,7 @@ int api_call(struct api_client *api, const struct api_target *target, const char
 				refused_wait = delay;
 			break;
 		}
-		if (clock_retried && strcmp(f->code, "InvalidTimeStamp.Expired") == 0)
+		if (clock_fix)
 			api_trace(api, 2, "  retrying at once with the API's time (a clock correction, "
 				  "not one of the %d attempts)", API_MAX_ATTEMPTS);
 		else

@@ -431,13 +431,10 @@ static int api_aggregate(const char *s, enum aggregate *out)
 /* "the local clock is 3600 s behind the API's ..." */
 static void clock_line(struct strbuf *out, const struct run_info *info)
 {
-	long long off = info->clock_offset < 0 ? -info->clock_offset : info->clock_offset;
+	char rel[48];
 
-	if (off == 0)
-		strbuf_puts(out, "the local clock agrees with the API's again");
-	else
-		strbuf_printf(out, "the local clock is %lld s %s the API's", off,
-			      info->clock_offset > 0 ? "behind" : "ahead of");
+	format_clock_relation(info->clock_offset, rel, sizeof(rel));
+	strbuf_printf(out, "the local clock %s the API's", rel);
 	if (info->clock_corrections > 1)
 		strbuf_printf(out, " (it moved during the run: corrected %u times)",
 			      info->clock_corrections);

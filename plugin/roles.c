@@ -178,7 +178,6 @@ done:
 	return rc;
 }
 
-
 int roles_sts_endpoint(const char *given, const char *sts_region, char *buf, size_t size,
 		       struct fault *f)
 {

@@ -328,6 +328,15 @@ void format_duration(long long seconds, char *out, size_t size)
 		snprintf(out, size, "%lldd%lldh", seconds / 86400, seconds % 86400 / 3600);
 }
 
+void format_clock_relation(long long offset, char *out, size_t size)
+{
+	if (offset == 0)
+		snprintf(out, size, "agrees with");
+	else
+		snprintf(out, size, "is %lld s %s", offset < 0 ? -offset : offset,
+			 offset > 0 ? "behind" : "ahead of");
+}
+
 bool is_region_id(const char *s)
 {
 	size_t n = strlen(s);

@@ -68,6 +68,10 @@ int parse_api_time(const char *s, long long *when);
  * independent of the locale. Returns 0 or -1. */
 int parse_http_date(const char *s, long long *when);
 
+/* How the local clock stands to another that is offset seconds ahead of it,
+ * as a verb phrase: "agrees with", "is 3600 s behind", "is 60 s ahead of". */
+void format_clock_relation(long long offset, char *out, size_t size);
+
 /* "2h03m", "45s", "3d4h": a short human form of a number of seconds. */
 void format_duration(long long seconds, char *out, size_t size);
 

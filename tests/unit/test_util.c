@@ -113,6 +113,18 @@ static void test_loopback(void)
 	   "host_is_loopback reads exactly n bytes");
 }
 
+static void test_clock_relation(void)
+{
+	char buf[48];
+
+	format_clock_relation(0, buf, sizeof(buf));
+	is_str(buf, "agrees with", "offset 0: agrees with");
+	format_clock_relation(3600, buf, sizeof(buf));
+	is_str(buf, "is 3600 s behind", "the other clock ahead: the local one is behind");
+	format_clock_relation(-60, buf, sizeof(buf));
+	is_str(buf, "is 60 s ahead of", "the other clock behind: the local one is ahead of it");
+}
+
 /* A region id becomes part of a host name: nothing but [a-z0-9-]. */
 static void test_region_ids(void)
 {
@@ -141,5 +153,6 @@ int main(void)
 	test_strbuf();
 	test_loopback();
 	test_region_ids();
+	test_clock_relation();
 	return tap_done();
 }
